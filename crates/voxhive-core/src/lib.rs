@@ -1,0 +1,10 @@
+//! Domain types and pure logic shared by every VoxHive crate.
+
+pub mod email;
+pub mod password;
+pub mod role;
+pub mod secret;
+pub mod time;
+
+pub use email::Email;
+pub use role::{Permission, Role};

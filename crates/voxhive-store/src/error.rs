@@ -1,0 +1,46 @@
+//! The store's error type.
+
+/// What can go wrong in the database layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the row; carries the constraint or column.
+    #[error("already exists: {0}")]
+    Duplicate(String),
+    /// The configuration cannot work (bad URL, unwritable file).
+    #[error("{0}")]
+    Config(String),
+    /// The database could not be reached or answered with an error.
+    #[error(transparent)]
+    Database(sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Results of store calls.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &err {
+            if db.is_unique_violation() {
+                return StoreError::Duplicate(db.constraint().unwrap_or(db.message()).to_string());
+            }
+        }
+        StoreError::Database(err)
+    }
+}
+
+impl StoreError {
+    /// Whether the database itself is unreachable or overloaded (as opposed to a bad query).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Database(
+                sqlx::Error::PoolTimedOut
+                    | sqlx::Error::Io(_)
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::Tls(_)
+            )
+        )
+    }
+}

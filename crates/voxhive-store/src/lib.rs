@@ -1,0 +1,26 @@
+//! The database: migrations for SQLite and PostgreSQL, and one repository API over both.
+//!
+//! Callers hold a [`Store`] and never learn which engine is below. Each repository module adds
+//! methods to `Store` for one table family.
+
+mod audit;
+mod db;
+mod error;
+mod login_failures;
+mod members;
+mod password_tokens;
+mod sessions;
+mod tokens;
+mod url;
+mod users;
+mod workspaces;
+
+pub use audit::AuditEntry;
+pub use db::{Engine, PoolStats, Store, StoreOptions};
+pub use error::{StoreError, StoreResult};
+pub use members::Member;
+pub use sessions::{NewSession, SessionRecord};
+pub use tokens::{ApiToken, TokenOwner};
+pub use url::DatabaseUrl;
+pub use users::User;
+pub use workspaces::{Workspace, WorkspaceRole};

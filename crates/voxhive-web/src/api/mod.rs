@@ -1,0 +1,59 @@
+//! The JSON API under `/api/v1`, authenticated by bearer tokens, described by an OpenAPI document.
+
+mod me;
+
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use crate::error::{ApiError, AppError};
+use crate::AppState;
+
+/// The routes of `/api/v1`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/me", get(me::show_me))
+        .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .fallback(|| async { ApiError(AppError::NotFound).into_response() })
+}
+
+/// The OpenAPI document of `/api/v1`.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "VoxHive API", description = "The JSON API of VoxHive. Authenticate with `Authorization: Bearer vh_…`; tokens are created in Settings, API Tokens, or with `voxhive token create`."),
+    servers((url = "/api/v1")),
+    paths(me::show_me),
+    components(schemas(ErrorBody, ErrorDetail)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// Every error of the API.
+#[derive(serde::Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong: a stable code, a sentence for people, and the field at fault if any.
+#[derive(serde::Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// One of unauthenticated, forbidden, not_found, bad_request, conflict, rate_limited, unavailable, internal.
+    pub code: String,
+    pub message: String,
+    pub field: Option<String>,
+}

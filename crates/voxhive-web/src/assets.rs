@@ -1,0 +1,98 @@
+//! Static assets embedded in the binary, served under content-hashed URLs with long caching.
+//! Compression is left to the compression layer, which negotiates with the browser.
+
+use std::sync::OnceLock;
+
+use axum::extract::{Path, Query};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+struct Asset {
+    name: &'static str,
+    mime: &'static str,
+    body: &'static [u8],
+}
+
+static ASSETS: &[Asset] = &[
+    Asset {
+        name: "app.css",
+        mime: "text/css; charset=utf-8",
+        body: include_bytes!("../assets/app.css"),
+    },
+    Asset {
+        name: "app.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/app.js"),
+    },
+    Asset {
+        name: "htmx.min.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/vendor/htmx-2.0.11.min.js"),
+    },
+    Asset {
+        name: "favicon.svg",
+        mime: "image/svg+xml",
+        body: include_bytes!("../assets/favicon.svg"),
+    },
+];
+
+/// The versioned URLs of the assets a page links to.
+pub struct AssetUrls {
+    pub css: String,
+    pub js: String,
+    pub htmx: String,
+    pub favicon: String,
+}
+
+fn version(body: &[u8]) -> String {
+    hex::encode(&Sha256::digest(body)[..6])
+}
+
+/// URLs carrying each asset's content hash, computed once.
+pub fn urls() -> &'static AssetUrls {
+    static URLS: OnceLock<AssetUrls> = OnceLock::new();
+    URLS.get_or_init(|| {
+        let url = |name: &str| {
+            let asset = ASSETS
+                .iter()
+                .find(|a| a.name == name)
+                .expect("asset is embedded");
+            format!("/assets/{name}?v={}", version(asset.body))
+        };
+        AssetUrls {
+            css: url("app.css"),
+            js: url("app.js"),
+            htmx: url("htmx.min.js"),
+            favicon: url("favicon.svg"),
+        }
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct VersionQuery {
+    v: Option<String>,
+}
+
+/// Serves an embedded asset; immutable for a year when the URL names the current version.
+pub(crate) async fn serve_asset(
+    Path(name): Path<String>,
+    Query(q): Query<VersionQuery>,
+) -> Response {
+    let Some(asset) = ASSETS.iter().find(|a| a.name == name) else {
+        return (StatusCode::NOT_FOUND, "no such asset").into_response();
+    };
+    let cache = if q.v.as_deref() == Some(version(asset.body).as_str()) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=300"
+    };
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(asset.mime)),
+            (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
+        ],
+        asset.body,
+    )
+        .into_response()
+}

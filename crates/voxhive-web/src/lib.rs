@@ -1,0 +1,69 @@
+//! The web server: server-rendered pages, the JSON API, sign-in, and operations endpoints.
+//!
+//! [`build_app`] returns the whole router; the binary serves it and tests drive it over HTTP.
+
+pub mod api;
+mod assets;
+pub mod auth;
+mod error;
+mod form;
+mod nav;
+mod ops;
+mod pages;
+mod state;
+mod views;
+
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Request, StatusCode};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+
+pub use error::{ApiError, AppError, AppResult};
+pub use state::{AppState, WebConfig};
+
+/// The largest request body accepted by default.
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// The whole application: pages, API, assets and operations endpoints, with their layers.
+pub fn build_app(state: AppState) -> Router {
+    let pages = Router::new()
+        .merge(auth::router())
+        .merge(pages::router())
+        .fallback(|| async { AppError::NotFound.into_response() })
+        .layer(from_fn_with_state(state.clone(), auth::session_layer));
+
+    let app = Router::new()
+        .nest("/api/v1", api::router())
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics))
+        .route("/assets/{name}", get(assets::serve_asset))
+        .merge(pages)
+        .route_layer(from_fn(ops::track_metrics))
+        .with_state(state);
+
+    app.layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+            .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %request_id)
+            })
+            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
+            .layer(PropagateRequestIdLayer::x_request_id())
+            .layer(CatchPanicLayer::new())
+            .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+            .layer(CompressionLayer::new())
+            .layer(DefaultBodyLimit::max(BODY_LIMIT))
+            .layer(from_fn(ops::security_headers)),
+    )
+}

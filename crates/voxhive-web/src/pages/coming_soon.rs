@@ -1,0 +1,124 @@
+//! Sidebar pages whose feature is not built yet: each says so plainly and what it will hold.
+
+use askama::Template;
+use axum::extract::State;
+
+use crate::auth::Auth;
+use crate::error::AppResult;
+use crate::views::{Page, Shell};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "coming_soon.html")]
+pub struct ComingSoonPage {
+    shell: Shell,
+    lead: &'static str,
+    planned: &'static [&'static str],
+}
+
+async fn render(
+    auth: Auth,
+    state: &AppState,
+    title: &str,
+    active: &'static str,
+    lead: &'static str,
+    planned: &'static [&'static str],
+) -> AppResult<Page<ComingSoonPage>> {
+    let shell = auth.shell(state, title, active).await?;
+    Ok(Page(ComingSoonPage {
+        shell,
+        lead,
+        planned,
+    }))
+}
+
+macro_rules! coming_soon {
+    ($name:ident, $title:literal, $href:literal, $lead:literal, [$($item:literal),* $(,)?]) => {
+        #[doc = concat!("The ", $title, " page.")]
+        pub async fn $name(auth: Auth, State(state): State<AppState>) -> AppResult<Page<ComingSoonPage>> {
+            render(auth, &state, $title, $href, $lead, &[$($item),*]).await
+        }
+    };
+}
+
+coming_soon!(assistants, "Assistants", "/assistants",
+    "Import, edit and review your Vapi and ElevenLabs assistants here, with every change kept in history.",
+    ["Import from every connected account", "Edit locally, review the diff, then push",
+     "Conflict detection and three-way merge", "Revision history and rollback"]);
+coming_soon!(
+    knowledge_base,
+    "Knowledge Base",
+    "/knowledge-base",
+    "Upload and manage the files your assistants answer from.",
+    [
+        "Upload files to Vapi and ElevenLabs",
+        "See parsing and indexing status",
+        "Attach files to assistants"
+    ]
+);
+coming_soon!(
+    tools,
+    "Tools",
+    "/tools",
+    "Manage the function-calling tools your assistants use.",
+    [
+        "Every tool of every account, by type",
+        "Create and edit with a form or as JSON",
+        "See which assistants use each tool"
+    ]
+);
+coming_soon!(
+    phone_numbers,
+    "Phone Numbers",
+    "/phone-numbers",
+    "Buy, import and assign the phone numbers your assistants answer.",
+    [
+        "Every number of every account",
+        "Buy by area code or import from Twilio",
+        "Assign to assistants"
+    ]
+);
+coming_soon!(
+    webhooks,
+    "Webhooks",
+    "/webhooks",
+    "See every server URL in use and test deliveries to them.",
+    [
+        "Server URLs per assistant, number and tool",
+        "Signed test deliveries",
+        "The log of events received"
+    ]
+);
+coming_soon!(
+    calls,
+    "Call History",
+    "/calls",
+    "Every call of every assistant, with transcripts, recordings and costs.",
+    [
+        "Filters, sorting and CSV export",
+        "Full-text search over transcripts",
+        "Recordings kept after the provider deletes them"
+    ]
+);
+coming_soon!(
+    analytics,
+    "Analytics",
+    "/analytics",
+    "How your assistants perform over time.",
+    [
+        "Success rate and duration over time",
+        "Why calls end",
+        "Calls by hour and weekday"
+    ]
+);
+coming_soon!(
+    providers,
+    "Providers",
+    "/settings/providers",
+    "Connect your Vapi and ElevenLabs accounts with their API keys.",
+    [
+        "Several accounts per provider",
+        "Keys checked before they are stored, encrypted at rest",
+        "Test a connection at any time"
+    ]
+);

@@ -1,0 +1,65 @@
+//! Server-rendered pages of the signed-in product, one module per page.
+
+mod coming_soon;
+mod start;
+mod team;
+mod tokens;
+mod usage;
+mod workspace;
+
+use axum::response::Redirect;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::AppState;
+
+/// Every signed-in page route, in sidebar order.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/usage") }))
+        .route("/start", get(start::show_start))
+        .route("/usage", get(usage::show_usage))
+        .route("/assistants", get(coming_soon::assistants))
+        .route("/knowledge-base", get(coming_soon::knowledge_base))
+        .route("/tools", get(coming_soon::tools))
+        .route("/phone-numbers", get(coming_soon::phone_numbers))
+        .route("/webhooks", get(coming_soon::webhooks))
+        .route("/calls", get(coming_soon::calls))
+        .route("/analytics", get(coming_soon::analytics))
+        .route("/settings/providers", get(coming_soon::providers))
+        .route("/settings/team", get(team::show_team))
+        .route("/settings/team/invite", post(team::invite_member))
+        .route("/settings/team/members/{id}/role", post(team::change_role))
+        .route(
+            "/settings/team/members/{id}/remove",
+            post(team::remove_member),
+        )
+        .route(
+            "/settings/tokens",
+            get(tokens::show_tokens).post(tokens::create_token),
+        )
+        .route("/settings/tokens/{id}/revoke", post(tokens::revoke_token))
+        .route("/workspace/switch", post(workspace::switch_workspace))
+}
+
+/// A redirect after a POST that shows a flash message on the next page.
+pub(crate) fn redirect_with_flash(
+    state: &AppState,
+    to: &str,
+    kind: &'static str,
+    message: impl Into<String>,
+    copy: Option<String>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut res = Redirect::to(to).into_response();
+    let flash = crate::views::Flash {
+        kind,
+        message: message.into(),
+        copy,
+    };
+    crate::auth::append_cookie(
+        &mut res,
+        crate::auth::flash_cookie(&flash, state.config.secure_cookies),
+    );
+    res
+}

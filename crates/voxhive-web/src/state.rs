@@ -1,0 +1,57 @@
+//! Shared application state and the web server's own configuration.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use voxhive_store::Store;
+
+/// How the web layer behaves; filled from the binary's configuration.
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// The address users reach VoxHive at, for links shown to them (invites).
+    pub public_url: String,
+    /// Mark cookies `Secure` (set when VoxHive is served over TLS).
+    pub secure_cookies: bool,
+    /// How long a session lives without use.
+    pub session_ttl: Duration,
+    /// Failed sign-ins allowed per client address within `login_window`.
+    pub login_limit_per_ip: i64,
+    /// Failed sign-ins allowed per account within `login_window`.
+    pub login_limit_per_account: i64,
+    pub login_window: Duration,
+    /// Read the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_proxy: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:8080".into(),
+            secure_cookies: false,
+            session_ttl: Duration::from_secs(7 * 24 * 3600),
+            login_limit_per_ip: 30,
+            login_limit_per_account: 8,
+            login_window: Duration::from_secs(15 * 60),
+            trust_proxy: false,
+        }
+    }
+}
+
+/// What every handler can reach; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<WebConfig>,
+    pub metrics: PrometheusHandle,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: WebConfig) -> Self {
+        Self {
+            store,
+            config: Arc::new(config),
+            metrics: crate::ops::metrics_handle(),
+        }
+    }
+}

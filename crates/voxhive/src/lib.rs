@@ -1,0 +1,11 @@
+//! The `voxhive` binary's library half: configuration, start-up and the admin verbs, so that
+//! integration tests run exactly the wiring that `voxhive serve` runs.
+
+pub mod admin;
+pub mod config;
+pub mod demo;
+pub mod logging;
+pub mod server;
+
+pub use config::Config;
+pub use server::{open_store, start, Running};

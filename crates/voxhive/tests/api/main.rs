@@ -1,0 +1,12 @@
+//! Integration tests over real HTTP against the real server, on SQLite or (with
+//! `VOXHIVE_TEST_DATABASE_URL`) PostgreSQL.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod auth;
+mod cli;
+mod isolation;
+mod json_api;
+mod ops;
+mod roles;

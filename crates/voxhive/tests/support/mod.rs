@@ -1,0 +1,230 @@
+//! Test support: a fresh database per test (SQLite, or PostgreSQL when
+//! `VOXHIVE_TEST_DATABASE_URL` names a server), the real server on 127.0.0.1:0, and a
+//! cookie-keeping HTTP client that does not follow redirects.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use reqwest::redirect::Policy;
+use reqwest::{Client, Response, StatusCode};
+use sqlx::Connection;
+use voxhive::config::Config;
+use voxhive::Running;
+use voxhive_core::Role;
+
+/// The admin URL of a PostgreSQL server to create test databases on, when set.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("VOXHIVE_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+}
+
+/// The engine this run tests against.
+pub fn engine() -> &'static str {
+    if postgres_admin_url().is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+/// Creates an empty PostgreSQL database for one test and returns its URL.
+async fn fresh_postgres_database(admin_url: &str) -> String {
+    let name = format!("vh_test_{}", voxhive_core::secret::random_token(8));
+    let mut conn = sqlx::PgConnection::connect(admin_url)
+        .await
+        .expect("connect to the test PostgreSQL server");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    conn.close().await.ok();
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("admin URL names a database");
+    format!("{base}/{name}")
+}
+
+/// A running VoxHive with its own data directory and database.
+pub struct TestApp {
+    pub base: String,
+    pub running: Option<Running>,
+    pub data_dir: tempfile::TempDir,
+    pub config: Config,
+}
+
+/// Starts VoxHive on 127.0.0.1:0 with a fresh database, after `tweak` adjusts the configuration.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut config = Config {
+        bind: "127.0.0.1:0".into(),
+        data_dir: data_dir.path().to_path_buf(),
+        ..Config::default()
+    };
+    if let Some(admin) = postgres_admin_url() {
+        config.database_url = Some(fresh_postgres_database(&admin).await);
+        config.db_max_connections = 5;
+    }
+    tweak(&mut config);
+    let running = voxhive::start(&config).await.expect("server starts");
+    TestApp {
+        base: format!("http://{}", running.addr),
+        running: Some(running),
+        data_dir,
+        config,
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// The password every test account gets.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A browser-like client: keeps cookies, does not follow redirects.
+pub fn client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+/// Pulls the first `csrf_token` value out of a page.
+pub fn csrf_from(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("the page has a CSRF field");
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+/// The `Location` header of a redirect.
+pub fn location(res: &Response) -> String {
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Asserts a 303 redirect to `to` (path and query).
+pub fn assert_redirects_to(res: &Response, to: &str) {
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "expected a redirect to {to}"
+    );
+    assert_eq!(location(res), to);
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn store(&self) -> &voxhive_store::Store {
+        &self.running.as_ref().expect("running").store
+    }
+
+    /// Creates an account with `PASSWORD` in `workspace` (created for owners) with `role`.
+    pub async fn add_user(&self, email: &str, workspace: &str, role: Role) {
+        if role != Role::Owner
+            && self
+                .store()
+                .workspace_by_name(workspace)
+                .await
+                .unwrap()
+                .is_none()
+        {
+            self.store().create_workspace(workspace).await.unwrap();
+        }
+        voxhive::admin::add_user(self.store(), email, "", PASSWORD, Some(workspace), role)
+            .await
+            .expect("add user");
+    }
+
+    /// GETs a page and returns its body.
+    pub async fn page(&self, client: &Client, path: &str) -> (StatusCode, String) {
+        let res = client.get(self.url(path)).send().await.expect("GET");
+        let status = res.status();
+        (status, res.text().await.unwrap())
+    }
+
+    /// Submits the sign-in form as a browser would (fetching it first for its CSRF token).
+    pub async fn sign_in_as(&self, client: &Client, email: &str, password: &str) -> Response {
+        let (_, html) = self.page(client, "/login").await;
+        let csrf = csrf_from(&html);
+        client
+            .post(self.url("/login"))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("email", email),
+                ("password", password),
+                ("next", "/usage"),
+            ])
+            .send()
+            .await
+            .expect("POST /login")
+    }
+
+    /// A client signed in as `email`.
+    pub async fn signed_in(&self, email: &str) -> Client {
+        let client = client();
+        let res = self.sign_in_as(&client, email, PASSWORD).await;
+        assert_redirects_to(&res, "/usage");
+        client
+    }
+
+    /// POSTs a form with the session's CSRF token, taken from a signed-in page.
+    pub async fn post_form(
+        &self,
+        client: &Client,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        let (_, html) = self.page(client, "/settings/tokens").await;
+        let csrf = csrf_from(&html);
+        let mut form: Vec<(&str, &str)> = vec![("csrf_token", csrf.as_str())];
+        form.extend_from_slice(fields);
+        client
+            .post(self.url(path))
+            .form(&form)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// Creates an API token for a user through the admin verb.
+    pub async fn token_for(&self, email: &str, workspace: &str) -> String {
+        voxhive::admin::create_token(self.store(), email, Some(workspace), "test")
+            .await
+            .expect("token")
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await.expect("clean stop");
+        }
+    }
+}
+
+impl TestApp {
+    /// Runs a statement directly on the test's database, to set up states a user cannot reach
+    /// quickly (such as a session that has expired).
+    pub async fn execute_sql(&self, sql: &str) {
+        if let Some(pg) = &self.config.database_url {
+            let mut conn = sqlx::PgConnection::connect(pg).await.expect("connect");
+            sqlx::query(sql).execute(&mut conn).await.expect("execute");
+        } else {
+            let path = self.config.data_dir.join("voxhive.db");
+            let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .expect("connect");
+            sqlx::query(sql).execute(&mut conn).await.expect("execute");
+        }
+    }
+}
