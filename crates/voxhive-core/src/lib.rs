@@ -1,6 +1,8 @@
 //! Domain types and pure logic shared by every VoxHive crate.
 
+pub mod crypto;
 pub mod email;
+pub mod money;
 pub mod password;
 pub mod role;
 pub mod secret;

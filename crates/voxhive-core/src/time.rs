@@ -18,10 +18,7 @@ pub fn parse_zone(name: &str) -> Option<TimeZone> {
 /// Formats an instant as `2026-11-25 16:32` in the given zone.
 pub fn format_minute(ms: Millis, zone: &TimeZone) -> String {
     match Timestamp::from_millisecond(ms) {
-        Ok(ts) => ts
-            .to_zoned(zone.clone())
-            .strftime("%Y-%m-%d %H:%M")
-            .to_string(),
+        Ok(ts) => ts.to_zoned(zone.clone()).strftime("%Y-%m-%d %H:%M").to_string(),
         Err(_) => "—".to_string(),
     }
 }
@@ -45,14 +42,8 @@ mod tests {
     fn formats_in_the_zone() {
         let berlin = parse_zone("Europe/Berlin").unwrap();
         // 2026-11-25T16:32:00Z is 17:32 in Berlin (CET).
-        assert_eq!(
-            format_minute(1_795_624_320_000, &berlin),
-            "2026-11-25 17:32"
-        );
-        assert_eq!(
-            format_minute(1_795_624_320_000, &TimeZone::UTC),
-            "2026-11-25 16:32"
-        );
+        assert_eq!(format_minute(1_795_624_320_000, &berlin), "2026-11-25 17:32");
+        assert_eq!(format_minute(1_795_624_320_000, &TimeZone::UTC), "2026-11-25 16:32");
         assert!(parse_zone("Mars/Olympus").is_none());
     }
 

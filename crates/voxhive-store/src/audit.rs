@@ -35,11 +35,7 @@ impl Store {
     }
 
     /// The newest entries of a workspace.
-    pub async fn audit_entries(
-        &self,
-        workspace_id: i64,
-        limit: i64,
-    ) -> StoreResult<Vec<AuditEntry>> {
+    pub async fn audit_entries(&self, workspace_id: i64, limit: i64) -> StoreResult<Vec<AuditEntry>> {
         let rows = on_pool!(self, pool => sqlx::query_as::<_, AuditEntry>(
             "SELECT a.id, u.email AS actor, a.action, a.target, a.detail, a.at FROM audit_log a \
              LEFT JOIN users u ON u.id = a.user_id WHERE a.workspace_id = $1 ORDER BY a.id DESC LIMIT $2")

@@ -4,9 +4,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::error::{StoreError, StoreResult};
 use crate::url::DatabaseUrl;
@@ -81,12 +79,8 @@ impl Store {
     /// Opens a pool; fails fast with a message naming the (masked) URL when unreachable.
     #[tracing::instrument(skip(options), fields(url = %url))]
     pub async fn connect(url: &DatabaseUrl, options: &StoreOptions) -> StoreResult<Self> {
-        let unreachable = |err: sqlx::Error| {
-            StoreError::Config(format!(
-                "cannot open the database {url}: {}",
-                describe(&err)
-            ))
-        };
+        let unreachable =
+            |err: sqlx::Error| StoreError::Config(format!("cannot open the database {url}: {}", describe(&err)));
         let pool = match url.engine() {
             Engine::Sqlite => {
                 let connect = SqliteConnectOptions::from_str(url.expose())
@@ -165,11 +159,10 @@ mod tests {
     use super::*;
 
     fn names(dir: &str) -> Vec<String> {
-        let mut names: Vec<String> =
-            std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
-                .unwrap()
-                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .collect();
+        let mut names: Vec<String> = std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         names.sort();
         names
     }
@@ -177,10 +170,7 @@ mod tests {
     #[test]
     fn migrations_are_kept_in_step_across_engines() {
         assert_eq!(names("sqlite"), names("postgres"));
-        assert_eq!(
-            SQLITE_MIGRATIONS.iter().count(),
-            POSTGRES_MIGRATIONS.iter().count()
-        );
+        assert_eq!(SQLITE_MIGRATIONS.iter().count(), POSTGRES_MIGRATIONS.iter().count());
     }
 
     #[tokio::test]
@@ -190,10 +180,7 @@ mod tests {
             .await
             .unwrap_err()
             .to_string();
-        assert!(
-            err.contains("postgres://vox:****@127.0.0.1:1/voxhive"),
-            "{err}"
-        );
+        assert!(err.contains("postgres://vox:****@127.0.0.1:1/voxhive"), "{err}");
         assert!(!err.contains("hunter2"), "{err}");
     }
 }

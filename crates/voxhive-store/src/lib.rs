@@ -4,11 +4,13 @@
 //! methods to `Store` for one table family.
 
 mod audit;
+mod connections;
 mod db;
 mod error;
 mod login_failures;
 mod members;
 mod password_tokens;
+mod secrets;
 mod sessions;
 mod tokens;
 mod url;
@@ -16,6 +18,7 @@ mod users;
 mod workspaces;
 
 pub use audit::AuditEntry;
+pub use connections::{Connection, NewConnection};
 pub use db::{Engine, PoolStats, Store, StoreOptions};
 pub use error::{StoreError, StoreResult};
 pub use members::Member;

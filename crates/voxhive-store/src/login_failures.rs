@@ -18,11 +18,7 @@ impl Store {
     }
 
     /// Failures under a key since an instant, and the oldest of them (to say when to retry).
-    pub async fn login_failures_since(
-        &self,
-        key: &str,
-        since: Millis,
-    ) -> StoreResult<(i64, Option<Millis>)> {
+    pub async fn login_failures_since(&self, key: &str, since: Millis) -> StoreResult<(i64, Option<Millis>)> {
         let row: (i64, Option<i64>) = on_pool!(self, pool => sqlx::query_as(
             "SELECT COUNT(*), MIN(at) FROM login_failures WHERE key = $1 AND at >= $2")
             .bind(key).bind(since).fetch_one(pool).await)?;

@@ -28,12 +28,7 @@ const SELECT: &str = "SELECT m.id, m.user_id, u.email, u.name, m.role, \
 impl Store {
     /// Adds a user to a workspace; `Duplicate` when already a member.
     #[tracing::instrument(skip(self))]
-    pub async fn add_member(
-        &self,
-        workspace_id: i64,
-        user_id: i64,
-        role: Role,
-    ) -> StoreResult<i64> {
+    pub async fn add_member(&self, workspace_id: i64, user_id: i64, role: Role) -> StoreResult<i64> {
         let id: i64 = on_pool!(self, pool => sqlx::query_scalar(
             "INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(workspace_id).bind(user_id).bind(role.as_str()).bind(now_ms())
@@ -55,11 +50,7 @@ impl Store {
 
     /// One membership of this workspace; `None` for an id of another workspace.
     #[tracing::instrument(skip(self))]
-    pub async fn member(
-        &self,
-        workspace_id: i64,
-        membership_id: i64,
-    ) -> StoreResult<Option<Member>> {
+    pub async fn member(&self, workspace_id: i64, membership_id: i64) -> StoreResult<Option<Member>> {
         let sql = format!("{SELECT} WHERE m.workspace_id = $1 AND m.id = $2");
         let row = on_pool!(self, pool => sqlx::query_as::<_, Member>(&sql)
             .bind(workspace_id).bind(membership_id).fetch_optional(pool).await)?;
@@ -67,12 +58,7 @@ impl Store {
     }
 
     #[tracing::instrument(skip(self))]
-    pub async fn set_member_role(
-        &self,
-        workspace_id: i64,
-        membership_id: i64,
-        role: Role,
-    ) -> StoreResult<()> {
+    pub async fn set_member_role(&self, workspace_id: i64, membership_id: i64, role: Role) -> StoreResult<()> {
         on_pool!(self, pool => sqlx::query("UPDATE memberships SET role = $1 WHERE workspace_id = $2 AND id = $3")
             .bind(role.as_str()).bind(workspace_id).bind(membership_id).execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(())

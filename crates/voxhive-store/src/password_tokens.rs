@@ -6,12 +6,7 @@ use crate::db::on_pool;
 use crate::{Store, StoreResult};
 
 impl Store {
-    pub async fn create_password_token(
-        &self,
-        token_hash: &str,
-        user_id: i64,
-        expires_at: Millis,
-    ) -> StoreResult<()> {
+    pub async fn create_password_token(&self, token_hash: &str, user_id: i64, expires_at: Millis) -> StoreResult<()> {
         on_pool!(self, pool => sqlx::query(
             "INSERT INTO password_tokens (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(token_hash).bind(user_id).bind(now_ms()).bind(expires_at).execute(pool).await.map(|r| r.rows_affected()))?;

@@ -38,10 +38,7 @@ impl Store {
 
     /// The unexpired session with this token digest.
     #[tracing::instrument(skip_all)]
-    pub async fn session_by_token_hash(
-        &self,
-        token_hash: &str,
-    ) -> StoreResult<Option<SessionRecord>> {
+    pub async fn session_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>> {
         let row = on_pool!(self, pool => sqlx::query_as::<_, SessionRecord>(
             "SELECT id, user_id, workspace_id, csrf_token, expires_at FROM sessions \
              WHERE token_hash = $1 AND expires_at > $2")
@@ -57,11 +54,7 @@ impl Store {
     }
 
     /// Makes another workspace the session's current one.
-    pub async fn set_session_workspace(
-        &self,
-        session_id: i64,
-        workspace_id: i64,
-    ) -> StoreResult<()> {
+    pub async fn set_session_workspace(&self, session_id: i64, workspace_id: i64) -> StoreResult<()> {
         on_pool!(self, pool => sqlx::query("UPDATE sessions SET workspace_id = $1 WHERE id = $2")
             .bind(workspace_id).bind(session_id).execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(())

@@ -70,12 +70,7 @@ impl Store {
     }
 
     /// Revokes one of a user's tokens; false when no such token is theirs.
-    pub async fn revoke_api_token(
-        &self,
-        workspace_id: i64,
-        user_id: i64,
-        token_id: i64,
-    ) -> StoreResult<bool> {
+    pub async fn revoke_api_token(&self, workspace_id: i64, user_id: i64, token_id: i64) -> StoreResult<bool> {
         let done = on_pool!(self, pool => sqlx::query(
             "DELETE FROM api_tokens WHERE workspace_id = $1 AND user_id = $2 AND id = $3")
             .bind(workspace_id).bind(user_id).bind(token_id).execute(pool).await.map(|r| r.rows_affected()))?;

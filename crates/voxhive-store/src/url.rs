@@ -82,10 +82,7 @@ mod tests {
     #[test]
     fn display_masks_the_password() {
         let url = DatabaseUrl::parse("postgres://vox:s3cret@db.internal:5432/voxhive").unwrap();
-        assert_eq!(
-            url.to_string(),
-            "postgres://vox:****@db.internal:5432/voxhive"
-        );
+        assert_eq!(url.to_string(), "postgres://vox:****@db.internal:5432/voxhive");
         assert!(!format!("{url:?}").contains("s3cret"));
         assert_eq!(url.engine(), Engine::Postgres);
     }
@@ -93,14 +90,10 @@ mod tests {
     #[test]
     fn engine_comes_from_the_scheme() {
         assert_eq!(
-            DatabaseUrl::parse("sqlite://data/voxhive.db")
-                .unwrap()
-                .engine(),
+            DatabaseUrl::parse("sqlite://data/voxhive.db").unwrap().engine(),
             Engine::Sqlite
         );
-        let err = DatabaseUrl::parse("mysql://root:pw@x/db")
-            .unwrap_err()
-            .to_string();
+        let err = DatabaseUrl::parse("mysql://root:pw@x/db").unwrap_err().to_string();
         assert!(err.contains("mysql://root:****@x/db"), "{err}");
     }
 }

@@ -21,12 +21,7 @@ const COLUMNS: &str = "id, email, name, password_hash, created_at";
 impl Store {
     /// Creates an account; `Duplicate` when the address is taken.
     #[tracing::instrument(skip(self, password_hash))]
-    pub async fn create_user(
-        &self,
-        email: &Email,
-        name: &str,
-        password_hash: Option<&str>,
-    ) -> StoreResult<User> {
+    pub async fn create_user(&self, email: &Email, name: &str, password_hash: Option<&str>) -> StoreResult<User> {
         let now = now_ms();
         let sql = format!(
             "INSERT INTO users (email, name, password_hash, created_at, updated_at) \

@@ -56,11 +56,7 @@ impl Store {
 
     /// The workspace and role of one user in one workspace; `None` when not a member.
     #[tracing::instrument(skip(self))]
-    pub async fn workspace_role(
-        &self,
-        user_id: i64,
-        workspace_id: i64,
-    ) -> StoreResult<Option<WorkspaceRole>> {
+    pub async fn workspace_role(&self, user_id: i64, workspace_id: i64) -> StoreResult<Option<WorkspaceRole>> {
         let row = on_pool!(self, pool => sqlx::query_as::<_, WorkspaceRole>(
             "SELECT w.id, w.name, w.time_zone, w.created_at, m.role \
              FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \

@@ -45,6 +45,14 @@
     }
   });
 
+  // A select whose form hides its button (phone width) applies its choice at once.
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select.matches || !select.matches("select[data-autosubmit]")) return;
+    var button = select.form && select.form.querySelector("button[type=submit]");
+    if (button && button.offsetParent === null) select.form.requestSubmit();
+  });
+
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) event.preventDefault();

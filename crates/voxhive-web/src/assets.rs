@@ -54,10 +54,7 @@ pub fn urls() -> &'static AssetUrls {
     static URLS: OnceLock<AssetUrls> = OnceLock::new();
     URLS.get_or_init(|| {
         let url = |name: &str| {
-            let asset = ASSETS
-                .iter()
-                .find(|a| a.name == name)
-                .expect("asset is embedded");
+            let asset = ASSETS.iter().find(|a| a.name == name).expect("asset is embedded");
             format!("/assets/{name}?v={}", version(asset.body))
         };
         AssetUrls {
@@ -75,10 +72,7 @@ pub(crate) struct VersionQuery {
 }
 
 /// Serves an embedded asset; immutable for a year when the URL names the current version.
-pub(crate) async fn serve_asset(
-    Path(name): Path<String>,
-    Query(q): Query<VersionQuery>,
-) -> Response {
+pub(crate) async fn serve_asset(Path(name): Path<String>, Query(q): Query<VersionQuery>) -> Response {
     let Some(asset) = ASSETS.iter().find(|a| a.name == name) else {
         return (StatusCode::NOT_FOUND, "no such asset").into_response();
     };

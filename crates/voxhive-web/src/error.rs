@@ -25,13 +25,16 @@ pub enum AppError {
         field: Option<&'static str>,
         message: String,
     },
+    /// Well-formed input that cannot be accepted, such as an API key the provider refuses.
+    #[error("{message}")]
+    Unprocessable {
+        field: Option<&'static str>,
+        message: String,
+    },
     #[error("{0}")]
     Conflict(String),
     #[error("{message}")]
-    RateLimited {
-        message: String,
-        retry_after_secs: u64,
-    },
+    RateLimited { message: String, retry_after_secs: u64 },
     #[error("this form has expired or did not come from VoxHive: reload the page and try again")]
     CsrfRejected,
     #[error("the database is not answering; try again in a moment")]
@@ -52,14 +55,21 @@ impl AppError {
         }
     }
 
+    /// The field at fault, if the error names one.
+    pub fn field_name(&self) -> Option<&'static str> {
+        match self {
+            AppError::BadRequest { field, .. } | AppError::Unprocessable { field, .. } => *field,
+            _ => None,
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::SignInRequired { .. } | AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::NoWorkspace | AppError::CsrfRejected => {
-                StatusCode::FORBIDDEN
-            }
+            AppError::Forbidden | AppError::NoWorkspace | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -76,6 +86,7 @@ impl AppError {
             AppError::CsrfRejected => "csrf_rejected",
             AppError::NotFound => "not_found",
             AppError::BadRequest { .. } => "bad_request",
+            AppError::Unprocessable { .. } => "unprocessable",
             AppError::Conflict(_) => "conflict",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Unavailable => "unavailable",
@@ -93,9 +104,7 @@ impl AppError {
 
     fn retry_after(&self) -> Option<HeaderValue> {
         match self {
-            AppError::RateLimited {
-                retry_after_secs, ..
-            } => HeaderValue::from_str(&retry_after_secs.to_string()).ok(),
+            AppError::RateLimited { retry_after_secs, .. } => HeaderValue::from_str(&retry_after_secs.to_string()).ok(),
             AppError::Unavailable => Some(HeaderValue::from_static("5")),
             _ => None,
         }
@@ -154,13 +163,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let err = self.0;
         err.log();
-        let mut body =
-            serde_json::json!({"error": {"code": err.code(), "message": err.to_string()}});
-        if let AppError::BadRequest {
-            field: Some(field), ..
-        } = &err
-        {
-            body["error"]["field"] = serde_json::Value::from(*field);
+        let mut body = serde_json::json!({"error": {"code": err.code(), "message": err.to_string()}});
+        if let Some(field) = err.field_name() {
+            body["error"]["field"] = serde_json::Value::from(field);
         }
         let retry_after = err.retry_after();
         let mut res = (err.status(), Json(body)).into_response();

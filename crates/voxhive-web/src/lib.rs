@@ -5,6 +5,7 @@
 pub mod api;
 mod assets;
 pub mod auth;
+mod connections;
 mod error;
 mod form;
 mod nav;

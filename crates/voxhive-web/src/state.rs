@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use metrics_exporter_prometheus::PrometheusHandle;
+use voxhive_core::crypto::MasterKey;
 use voxhive_store::Store;
 
 /// How the web layer behaves; filled from the binary's configuration.
@@ -44,14 +45,17 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
     pub metrics: PrometheusHandle,
+    /// Seals and opens provider keys.
+    pub master_key: Arc<MasterKey>,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: WebConfig) -> Self {
+    pub fn new(store: Store, config: WebConfig, master_key: MasterKey) -> Self {
         Self {
             store,
             config: Arc::new(config),
             metrics: crate::ops::metrics_handle(),
+            master_key: Arc::new(master_key),
         }
     }
 }

@@ -41,6 +41,10 @@ pub struct Shell {
     /// Every workspace the user belongs to, for the switcher: (id, name).
     pub workspaces: Vec<(i64, String)>,
     pub role: Role,
+    /// The workspace's connections for the switcher: (id, label).
+    pub connections: Vec<(i64, String)>,
+    /// The connection views are scoped to; `None` is all of them.
+    pub active_connection: Option<i64>,
     pub csrf: String,
     pub flash: Option<Flash>,
     pub assets: &'static AssetUrls,

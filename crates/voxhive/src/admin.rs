@@ -43,7 +43,9 @@ pub async fn add_user(
     let ws = match store.workspace_by_name(ws_name).await? {
         Some(ws) => ws,
         None if role == Role::Owner => store.create_workspace(ws_name).await?,
-        None => bail!("no workspace is named {ws_name:?}; create it with `voxhive user add --owner --workspace {ws_name:?} ...`"),
+        None => bail!(
+            "no workspace is named {ws_name:?}; create it with `voxhive user add --owner --workspace {ws_name:?} ...`"
+        ),
     };
     let hash = password::hash(password_plain);
     let user = match store.user_by_email(&email).await? {
@@ -77,30 +79,19 @@ pub async fn add_user(
 }
 
 /// Sets a new password for an account and ends its sessions.
-pub async fn reset_password(
-    store: &Store,
-    email: &str,
-    password_plain: &str,
-) -> anyhow::Result<User> {
+pub async fn reset_password(store: &Store, email: &str, password_plain: &str) -> anyhow::Result<User> {
     let email = Email::parse(email).map_err(|e| anyhow!("--email: {e}"))?;
     password::check_policy(password_plain).map_err(|e| anyhow!("password: {e}"))?;
     let user = store
         .user_by_email(&email)
         .await?
         .ok_or_else(|| anyhow!("no account has the e-mail {email}"))?;
-    store
-        .set_password(user.id, &password::hash(password_plain))
-        .await?;
+    store.set_password(user.id, &password::hash(password_plain)).await?;
     Ok(user)
 }
 
 /// Creates an API token for a user in one of their workspaces (the only one when not named).
-pub async fn create_token(
-    store: &Store,
-    email: &str,
-    workspace: Option<&str>,
-    name: &str,
-) -> anyhow::Result<String> {
+pub async fn create_token(store: &Store, email: &str, workspace: Option<&str>, name: &str) -> anyhow::Result<String> {
     let email = Email::parse(email).map_err(|e| anyhow!("--email: {e}"))?;
     let user = store
         .user_by_email(&email)

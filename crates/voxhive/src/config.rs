@@ -18,6 +18,8 @@ pub const KNOWN_ENV: &[&str] = &[
     "VOXHIVE_TRUST_PROXY",
     "VOXHIVE_LOG",
     "VOXHIVE_LOG_FORMAT",
+    "VOXHIVE_MASTER_KEY",
+    "VOXHIVE_MASTER_KEY_FILE",
     "VOXHIVE_TEST_DATABASE_URL",
 ];
 
@@ -29,6 +31,9 @@ pub struct Config {
     pub bind: String,
     /// Directory for the SQLite file and, later, keys and recordings.
     pub data_dir: PathBuf,
+    /// The file holding the master key when `VOXHIVE_MASTER_KEY` is not set; defaults to
+    /// `master.key` in the data directory.
+    pub master_key_file: Option<PathBuf>,
     /// `sqlite:PATH` or `postgres://…`; defaults to `voxhive.db` in the data directory.
     pub database_url: Option<String>,
     /// The URL users reach VoxHive at, used in links VoxHive shows; defaults to `http://BIND`.
@@ -66,6 +71,7 @@ impl Default for Config {
             bind: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("voxhive-data"),
             database_url: None,
+            master_key_file: None,
             public_url: None,
             secure_cookies: false,
             trust_proxy: false,
@@ -84,10 +90,7 @@ impl Default for Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read the config file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("invalid config file {path}: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("invalid value for {name}: {message}")]
@@ -115,6 +118,9 @@ impl Config {
                 message: format!("cannot read {path}: {e}"),
             })?;
             self.database_url = Some(url.trim().to_string());
+        }
+        if let Ok(path) = std::env::var("VOXHIVE_MASTER_KEY_FILE") {
+            self.master_key_file = Some(path.into());
         }
         if let Some(v) = env_bool("VOXHIVE_SECURE_COOKIES")? {
             self.secure_cookies = v;
@@ -163,10 +169,7 @@ impl Config {
     /// The web layer's settings derived from this configuration and the address actually bound.
     pub fn web(&self, bound: std::net::SocketAddr) -> voxhive_web::WebConfig {
         voxhive_web::WebConfig {
-            public_url: self
-                .public_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{bound}")),
+            public_url: self.public_url.clone().unwrap_or_else(|| format!("http://{bound}")),
             secure_cookies: self.secure_cookies,
             session_ttl: Duration::from_secs(self.session_ttl_hours * 3600),
             login_limit_per_ip: self.login_limit_per_ip,

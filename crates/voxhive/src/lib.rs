@@ -5,6 +5,7 @@ pub mod admin;
 pub mod config;
 pub mod demo;
 pub mod logging;
+pub mod master_key;
 pub mod server;
 
 pub use config::Config;

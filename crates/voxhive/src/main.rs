@@ -48,9 +48,22 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Run the provider simulator alone (Vapi at the root, ElevenLabs under /v1/), for tests,
+    /// benchmarks and development without provider accounts.
+    Sim(voxhive_sim::SimArgs),
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage the master key that seals provider API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Re-encrypt every stored secret under a new master key, in one transaction. With a key
+    /// file, the file is replaced; with VOXHIVE_MASTER_KEY, the new key is printed for you to set.
+    Rotate,
 }
 
 #[derive(Args)]
@@ -68,6 +81,9 @@ struct DemoArgs {
     /// Port to listen on (on 127.0.0.1).
     #[arg(long, default_value_t = 8080)]
     port: u16,
+    /// Port of the in-process provider simulator (on 127.0.0.1).
+    #[arg(long, default_value_t = 8090)]
+    sim_port: u16,
 }
 
 #[derive(Subcommand)]
@@ -197,7 +213,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
             }
             server::serve_until_signal(running).await
         }
-        Command::Demo(args) => voxhive::demo::run(&mut config, args.port).await,
+        Command::Demo(args) => voxhive::demo::run(&mut config, args.port, args.sim_port).await,
         Command::User(UserCommand::Add {
             email,
             name,
@@ -216,39 +232,40 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
                 anyhow::bail!("use --owner to create an owner");
             }
             let (password, generated) = read_password(password_stdin)?;
-            let added =
-                admin::add_user(&store, &email, &name, &password, workspace.as_deref(), role)
-                    .await?;
-            println!(
-                "Added {} to {:?} as {}.",
-                added.user.email, added.workspace, added.role
-            );
+            let added = admin::add_user(&store, &email, &name, &password, workspace.as_deref(), role).await?;
+            println!("Added {} to {:?} as {}.", added.user.email, added.workspace, added.role);
             if generated {
                 println!("Password: {password}");
             }
             Ok(())
         }
-        Command::User(UserCommand::Passwd {
-            email,
-            password_stdin,
-        }) => {
+        Command::User(UserCommand::Passwd { email, password_stdin }) => {
             let store = server::open_store(&config).await?;
             let (password, generated) = read_password(password_stdin)?;
             let user = admin::reset_password(&store, &email, &password).await?;
-            println!(
-                "Password of {} changed; its sessions are signed out.",
-                user.email
-            );
+            println!("Password of {} changed; its sessions are signed out.", user.email);
             if generated {
                 println!("Password: {password}");
             }
             Ok(())
         }
-        Command::Token(TokenCommand::Create {
-            email,
-            workspace,
-            name,
-        }) => {
+        Command::Sim(args) => voxhive_sim::run(args).await.map_err(|e| anyhow::anyhow!("{e}")),
+        Command::Keys(KeysCommand::Rotate) => {
+            let store = server::open_store(&config).await?;
+            let (count, key, source) = voxhive::master_key::rotate(&config, &store).await?;
+            println!("Re-encrypted {count} secret(s) under a new master key.");
+            match source {
+                voxhive::master_key::KeySource::File(path) => println!("The new key is in {}.", path.display()),
+                voxhive::master_key::KeySource::Env => {
+                    println!(
+                        "Set VOXHIVE_MASTER_KEY to the new key before the next start:\n{}",
+                        key.encode()
+                    )
+                }
+            }
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create { email, workspace, name }) => {
             let store = server::open_store(&config).await?;
             let token = admin::create_token(&store, &email, workspace.as_deref(), &name).await?;
             println!("{token}");

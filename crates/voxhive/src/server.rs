@@ -7,7 +7,7 @@ use anyhow::{anyhow, Context};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use voxhive_store::{Engine, Store, StoreOptions};
+use voxhive_store::{Store, StoreOptions};
 use voxhive_web::{build_app, AppState};
 
 use crate::config::Config;
@@ -15,14 +15,12 @@ use crate::config::Config;
 /// How long in-flight requests get to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Makes sure the data directory exists and can be written, with a message that says which.
+/// Makes sure the data directory (database, key file, recordings) exists and can be written.
 fn prepare_data_dir(config: &Config) -> anyhow::Result<()> {
     let dir = &config.data_dir;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| anyhow!("cannot create the data directory {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| anyhow!("cannot create the data directory {}: {e}", dir.display()))?;
     let probe = dir.join(".voxhive-write-test");
-    std::fs::write(&probe, b"ok")
-        .map_err(|e| anyhow!("cannot write to the data directory {}: {e}", dir.display()))?;
+    std::fs::write(&probe, b"ok").map_err(|e| anyhow!("cannot write to the data directory {}: {e}", dir.display()))?;
     let _ = std::fs::remove_file(probe);
     Ok(())
 }
@@ -30,9 +28,7 @@ fn prepare_data_dir(config: &Config) -> anyhow::Result<()> {
 /// Opens the configured database and applies migrations.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let url = config.database()?;
-    if url.engine() == Engine::Sqlite || config.database_url.is_none() {
-        prepare_data_dir(config)?;
-    }
+    prepare_data_dir(config)?;
     let options = StoreOptions {
         max_connections: config.db_max_connections,
         ..StoreOptions::default()
@@ -49,6 +45,8 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
 pub struct Running {
     pub addr: SocketAddr,
     pub store: Store,
+    /// The master key the server seals provider keys with.
+    pub master_key: voxhive_core::crypto::MasterKey,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<anyhow::Result<()>>,
 }
@@ -71,11 +69,15 @@ impl Running {
 /// Opens the store, binds the listener and serves until `stop` (or, for `with_signals`, SIGINT/SIGTERM).
 pub async fn start(config: &Config) -> anyhow::Result<Running> {
     let store = open_store(config).await?;
+    let (master_key, _) = crate::master_key::load(config, &store).await?;
     let listener = TcpListener::bind(&config.bind).await.map_err(|e| {
-        anyhow!("cannot listen on {}: {e}; is another VoxHive running? Choose another address with --bind or VOXHIVE_BIND", config.bind)
+        anyhow!(
+            "cannot listen on {}: {e}; is another VoxHive running? Choose another address with --bind or VOXHIVE_BIND",
+            config.bind
+        )
     })?;
     let addr = listener.local_addr()?;
-    let state = AppState::new(store.clone(), config.web(addr));
+    let state = AppState::new(store.clone(), config.web(addr), master_key.clone());
     let app = build_app(state).into_make_service_with_connect_info::<SocketAddr>();
 
     let (tx, rx) = oneshot::channel::<()>();
@@ -102,6 +104,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
     Ok(Running {
         addr,
         store,
+        master_key,
         shutdown: Some(tx),
         task,
     })

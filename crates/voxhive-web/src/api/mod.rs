@@ -1,9 +1,10 @@
 //! The JSON API under `/api/v1`, authenticated by bearer tokens, described by an OpenAPI document.
 
+mod connections;
 mod me;
 
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -15,6 +16,15 @@ use crate::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/me", get(me::show_me))
+        .route(
+            "/connections",
+            get(connections::list_connections).post(connections::create_connection),
+        )
+        .route(
+            "/connections/{id}",
+            get(connections::show_connection).delete(connections::delete_connection),
+        )
+        .route("/connections/{id}/test", post(connections::test_connection))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .fallback(|| async { ApiError(AppError::NotFound).into_response() })
 }
@@ -24,7 +34,14 @@ pub fn router() -> Router<AppState> {
 #[openapi(
     info(title = "VoxHive API", description = "The JSON API of VoxHive. Authenticate with `Authorization: Bearer vh_…`; tokens are created in Settings, API Tokens, or with `voxhive token create`."),
     servers((url = "/api/v1")),
-    paths(me::show_me),
+    paths(
+        me::show_me,
+        connections::list_connections,
+        connections::create_connection,
+        connections::show_connection,
+        connections::test_connection,
+        connections::delete_connection,
+    ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -36,10 +53,7 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-        );
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     }
 }
 

@@ -60,11 +60,7 @@ pub fn read_flash(headers: &HeaderMap) -> Option<Flash> {
     let raw = read(headers, FLASH)?;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&raw).ok()?;
     let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-    let kind = if get("k")? == "error" {
-        "error"
-    } else {
-        "success"
-    };
+    let kind = if get("k")? == "error" { "error" } else { "success" };
     let message = get("m").filter(|m| !m.is_empty())?;
     Some(Flash {
         kind,

@@ -36,17 +36,13 @@ pub async fn verify(req: Request, expected: Option<&str>) -> Result<Request, App
         return Err(AppError::CsrfRejected);
     }
     let (parts, body) = req.into_parts();
-    let bytes = to_bytes(body, FORM_LIMIT)
-        .await
-        .map_err(|_| AppError::BadRequest {
-            field: None,
-            message: "the form is larger than 1 MB".into(),
-        })?;
+    let bytes = to_bytes(body, FORM_LIMIT).await.map_err(|_| AppError::BadRequest {
+        field: None,
+        message: "the form is larger than 1 MB".into(),
+    })?;
     let given = form_field(&bytes, FIELD);
     match given {
-        Some(given) if constant_time_eq(&given, expected) => {
-            Ok(Request::from_parts(parts, Body::from(bytes)))
-        }
+        Some(given) if constant_time_eq(&given, expected) => Ok(Request::from_parts(parts, Body::from(bytes))),
         _ => Err(AppError::CsrfRejected),
     }
 }

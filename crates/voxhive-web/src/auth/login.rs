@@ -45,9 +45,7 @@ pub struct LoginQuery {
 /// Only same-site paths are followed after sign-in.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_string()
-        }
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
         _ => "/usage".to_string(),
     }
 }
@@ -81,13 +79,7 @@ pub async fn show_login(
     respond(&state, page, &csrf, minted, StatusCode::OK)
 }
 
-fn respond(
-    state: &AppState,
-    page: LoginPage,
-    csrf: &str,
-    minted: bool,
-    status: StatusCode,
-) -> Response {
+fn respond(state: &AppState, page: LoginPage, csrf: &str, minted: bool, status: StatusCode) -> Response {
     let mut res = (status, crate::views::Page(page)).into_response();
     if minted {
         append_cookie(
@@ -112,11 +104,7 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-pub async fn sign_in(
-    State(state): State<AppState>,
-    parts: Parts,
-    Form(form): Form<LoginForm>,
-) -> AppResult<Response> {
+pub async fn sign_in(State(state): State<AppState>, parts: Parts, Form(form): Form<LoginForm>) -> AppResult<Response> {
     let ip = rate_limit::client_ip(&parts, state.config.trust_proxy);
     let keys = LoginKeys::new(&ip, &form.email);
     let next = safe_next(form.next.as_deref());
@@ -133,10 +121,7 @@ pub async fn sign_in(
         respond(&state, page, &csrf, false, status)
     };
     if let Err(err) = rate_limit::check(&state, &keys).await {
-        let AppError::RateLimited {
-            retry_after_secs, ..
-        } = &err
-        else {
+        let AppError::RateLimited { retry_after_secs, .. } = &err else {
             return Err(err);
         };
         let mut res = fail(&err.to_string(), err.status());
@@ -185,12 +170,7 @@ pub async fn sign_in(
     let mut res = Redirect::to(&next).into_response();
     append_cookie(
         &mut res,
-        cookies::build(
-            cookies::SESSION,
-            token,
-            ttl / 1000,
-            state.config.secure_cookies,
-        ),
+        cookies::build(cookies::SESSION, token, ttl / 1000, state.config.secure_cookies),
     );
     Ok(res)
 }

@@ -35,10 +35,7 @@ pub async fn check(state: &AppState, keys: &LoginKeys) -> AppResult<()> {
     ] {
         let (count, oldest) = state.store.login_failures_since(key, since).await?;
         if count >= limit {
-            let retry_ms = oldest
-                .map(|o| o + window - now_ms())
-                .unwrap_or(window)
-                .max(1000);
+            let retry_ms = oldest.map(|o| o + window - now_ms()).unwrap_or(window).max(1000);
             let minutes = (retry_ms + 59_999) / 60_000;
             return Err(AppError::RateLimited {
                 message: format!("Too many failed sign-in attempts. Try again in {minutes} min."),
@@ -50,10 +47,7 @@ pub async fn check(state: &AppState, keys: &LoginKeys) -> AppResult<()> {
 }
 
 pub async fn record_failure(state: &AppState, keys: &LoginKeys) -> AppResult<()> {
-    Ok(state
-        .store
-        .record_login_failure(&[&keys.ip, &keys.account])
-        .await?)
+    Ok(state.store.record_login_failure(&[&keys.ip, &keys.account]).await?)
 }
 
 /// Forgets an account's failures after it signs in.
@@ -64,10 +58,7 @@ pub async fn clear(state: &AppState, keys: &LoginKeys) -> AppResult<()> {
 /// The client's address: the socket peer, or the first `X-Forwarded-For` hop behind a trusted proxy.
 pub fn client_ip(parts: &Parts, trust_proxy: bool) -> String {
     if trust_proxy {
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok());
+        let forwarded = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
         if let Some(first) = forwarded
             .and_then(|v| v.split(',').next())
             .map(str::trim)

@@ -39,24 +39,12 @@ async fn load(state: &AppState, token: &str) -> AppResult<Option<SignedIn>> {
         None => None,
     };
     if current.is_none() {
-        current = state
-            .store
-            .workspaces_of_user(user.id)
-            .await?
-            .into_iter()
-            .next();
+        current = state.store.workspaces_of_user(user.id).await?.into_iter().next();
         if let Some(ws) = &current {
-            state
-                .store
-                .set_session_workspace(session.id, ws.workspace.id)
-                .await?;
+            state.store.set_session_workspace(session.id, ws.workspace.id).await?;
         }
     }
-    Ok(Some(SignedIn {
-        session,
-        user,
-        current,
-    }))
+    Ok(Some(SignedIn { session, user, current }))
 }
 
 /// Forms shown before sign-in carry the browser's pre-session token, even when a session exists
@@ -71,11 +59,7 @@ fn is_state_changing(method: &Method) -> bool {
 
 /// Loads the session of page requests, rejects state-changing requests without the right CSRF
 /// token, slides the session's expiry, and clears a flash message once shown.
-pub async fn session_layer(
-    State(state): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
+pub async fn session_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let token = cookies::read(req.headers(), cookies::SESSION);
     let signed_in = match token {
         Some(token) => match load(&state, &token).await {
@@ -86,9 +70,7 @@ pub async fn session_layer(
     };
     if is_state_changing(req.method()) {
         let expected = match &signed_in {
-            Some((_, s)) if !is_pre_session_form(req.uri().path()) => {
-                Some(s.session.csrf_token.clone())
-            }
+            Some((_, s)) if !is_pre_session_form(req.uri().path()) => Some(s.session.csrf_token.clone()),
             _ => cookies::read(req.headers(), cookies::PRE_CSRF),
         };
         req = match csrf::verify(req, expected.as_deref()).await {
@@ -113,16 +95,8 @@ pub async fn session_layer(
         append_cookie(&mut res, cookies::clear(cookies::FLASH, secure));
     }
     if let Some((token, session_id)) = refresh {
-        if state
-            .store
-            .extend_session(session_id, now_ms() + ttl_ms)
-            .await
-            .is_ok()
-        {
-            append_cookie(
-                &mut res,
-                cookies::build(cookies::SESSION, token, ttl_ms / 1000, secure),
-            );
+        if state.store.extend_session(session_id, now_ms() + ttl_ms).await.is_ok() {
+            append_cookie(&mut res, cookies::build(cookies::SESSION, token, ttl_ms / 1000, secure));
         }
     }
     res
@@ -165,12 +139,7 @@ impl Auth {
     }
 
     /// The layout context of a page titled `title` under the sidebar entry `active`.
-    pub async fn shell(
-        &self,
-        state: &AppState,
-        title: &str,
-        active: &'static str,
-    ) -> AppResult<Shell> {
+    pub async fn shell(&self, state: &AppState, title: &str, active: &'static str) -> AppResult<Shell> {
         let workspaces = state
             .store
             .workspaces_of_user(self.user_id())
@@ -186,6 +155,17 @@ impl Auth {
             workspace: self.workspace.workspace.name.clone(),
             workspaces,
             role: self.role(),
+            connections: state
+                .store
+                .connections(self.workspace_id())
+                .await?
+                .into_iter()
+                .map(|c| (c.id, c.label))
+                .collect(),
+            active_connection: state
+                .store
+                .active_connection(self.workspace_id(), self.user_id())
+                .await?,
             csrf: self.signed_in.session.csrf_token.clone(),
             flash: self.flash.clone(),
             assets: crate::assets::urls(),
@@ -197,10 +177,7 @@ impl Auth {
 impl FromRequestParts<AppState> for Auth {
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        _state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
         let Some(signed_in) = parts.extensions.get::<Arc<SignedIn>>().cloned() else {
             let next = if parts.method == Method::GET {
                 parts

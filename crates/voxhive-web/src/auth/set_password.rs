@@ -26,8 +26,7 @@ struct SetPasswordPage {
     min_len: usize,
 }
 
-const EXPIRED: &str =
-    "This link has expired or was already used. Ask an admin of your workspace for a new one.";
+const EXPIRED: &str = "This link has expired or was already used. Ask an admin of your workspace for a new one.";
 
 async fn user_of_link(state: &AppState, token: &str) -> AppResult<voxhive_store::User> {
     let user_id = state
@@ -35,11 +34,7 @@ async fn user_of_link(state: &AppState, token: &str) -> AppResult<voxhive_store:
         .password_token_user(&digest(token))
         .await?
         .ok_or(AppError::NotFound)?;
-    state
-        .store
-        .user_by_id(user_id)
-        .await?
-        .ok_or(AppError::NotFound)
+    state.store.user_by_id(user_id).await?.ok_or(AppError::NotFound)
 }
 
 fn link_error(err: AppError) -> AppError {
@@ -73,12 +68,7 @@ fn page(state: &AppState, parts: &Parts, email: String, error: Option<String>) -
     if minted {
         append_cookie(
             &mut res,
-            cookies::build(
-                cookies::PRE_CSRF,
-                csrf,
-                24 * 3600,
-                state.config.secure_cookies,
-            ),
+            cookies::build(cookies::PRE_CSRF, csrf, 24 * 3600, state.config.secure_cookies),
         );
     }
     res
@@ -109,12 +99,7 @@ pub async fn set_password(
 ) -> AppResult<Response> {
     let user = user_of_link(&state, &token).await.map_err(link_error)?;
     if let Err(err) = password::check_policy(&form.password) {
-        return Ok(page(
-            &state,
-            &parts,
-            user.email,
-            Some(capitalize(&err.to_string())),
-        ));
+        return Ok(page(&state, &parts, user.email, Some(capitalize(&err.to_string()))));
     }
     if form.password != form.confirm {
         return Ok(page(
@@ -133,20 +118,13 @@ pub async fn set_password(
         .map_err(|e| AppError::Internal(format!("password hash: {e}")))?;
     state.store.set_password(user.id, &hash).await?;
     tracing::info!(user_id = user.id, "password set through a one-time link");
-    let mut res = Redirect::to(&format!(
-        "/login?email={}",
-        crate::error::urlencode(&user.email)
-    ))
-    .into_response();
+    let mut res = Redirect::to(&format!("/login?email={}", crate::error::urlencode(&user.email))).into_response();
     let flash = Flash {
         kind: "success",
         message: "Your password is set. Sign in with it.".into(),
         copy: None,
     };
-    append_cookie(
-        &mut res,
-        cookies::flash_cookie(&flash, state.config.secure_cookies),
-    );
+    append_cookie(&mut res, cookies::flash_cookie(&flash, state.config.secure_cookies));
     Ok(res)
 }
 

@@ -25,11 +25,7 @@ async fn render(
     planned: &'static [&'static str],
 ) -> AppResult<Page<ComingSoonPage>> {
     let shell = auth.shell(state, title, active).await?;
-    Ok(Page(ComingSoonPage {
-        shell,
-        lead,
-        planned,
-    }))
+    Ok(Page(ComingSoonPage { shell, lead, planned }))
 }
 
 macro_rules! coming_soon {
@@ -41,10 +37,18 @@ macro_rules! coming_soon {
     };
 }
 
-coming_soon!(assistants, "Assistants", "/assistants",
+coming_soon!(
+    assistants,
+    "Assistants",
+    "/assistants",
     "Import, edit and review your Vapi and ElevenLabs assistants here, with every change kept in history.",
-    ["Import from every connected account", "Edit locally, review the diff, then push",
-     "Conflict detection and three-way merge", "Revision history and rollback"]);
+    [
+        "Import from every connected account",
+        "Edit locally, review the diff, then push",
+        "Conflict detection and three-way merge",
+        "Revision history and rollback"
+    ]
+);
 coming_soon!(
     knowledge_base,
     "Knowledge Base",
@@ -109,16 +113,5 @@ coming_soon!(
         "Success rate and duration over time",
         "Why calls end",
         "Calls by hour and weekday"
-    ]
-);
-coming_soon!(
-    providers,
-    "Providers",
-    "/settings/providers",
-    "Connect your Vapi and ElevenLabs accounts with their API keys.",
-    [
-        "Several accounts per provider",
-        "Keys checked before they are stored, encrypted at rest",
-        "Test a connection at any time"
     ]
 );

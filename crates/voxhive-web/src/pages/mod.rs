@@ -1,6 +1,7 @@
 //! Server-rendered pages of the signed-in product, one module per page.
 
 mod coming_soon;
+mod providers;
 mod start;
 mod team;
 mod tokens;
@@ -17,7 +18,7 @@ use crate::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/usage") }))
-        .route("/start", get(start::show_start))
+        .route("/start", get(start::show_start).post(start::connect))
         .route("/usage", get(usage::show_usage))
         .route("/assistants", get(coming_soon::assistants))
         .route("/knowledge-base", get(coming_soon::knowledge_base))
@@ -26,18 +27,18 @@ pub fn router() -> Router<AppState> {
         .route("/webhooks", get(coming_soon::webhooks))
         .route("/calls", get(coming_soon::calls))
         .route("/analytics", get(coming_soon::analytics))
-        .route("/settings/providers", get(coming_soon::providers))
+        .route(
+            "/settings/providers",
+            get(providers::show_providers).post(providers::add_connection),
+        )
+        .route("/settings/providers/{id}/test", post(providers::test_connection))
+        .route("/settings/providers/{id}/remove", post(providers::remove_connection))
+        .route("/connections/active", post(providers::choose_active))
         .route("/settings/team", get(team::show_team))
         .route("/settings/team/invite", post(team::invite_member))
         .route("/settings/team/members/{id}/role", post(team::change_role))
-        .route(
-            "/settings/team/members/{id}/remove",
-            post(team::remove_member),
-        )
-        .route(
-            "/settings/tokens",
-            get(tokens::show_tokens).post(tokens::create_token),
-        )
+        .route("/settings/team/members/{id}/remove", post(team::remove_member))
+        .route("/settings/tokens", get(tokens::show_tokens).post(tokens::create_token))
         .route("/settings/tokens/{id}/revoke", post(tokens::revoke_token))
         .route("/workspace/switch", post(workspace::switch_workspace))
 }
@@ -57,9 +58,6 @@ pub(crate) fn redirect_with_flash(
         message: message.into(),
         copy,
     };
-    crate::auth::append_cookie(
-        &mut res,
-        crate::auth::flash_cookie(&flash, state.config.secure_cookies),
-    );
+    crate::auth::append_cookie(&mut res, crate::auth::flash_cookie(&flash, state.config.secure_cookies));
     res
 }

@@ -54,8 +54,7 @@ struct InviteValues {
 }
 
 fn may_manage(role: Role, target: Role) -> bool {
-    role.allows(Permission::ManageMembers)
-        && (target != Role::Owner || role.allows(Permission::ManageOwners))
+    role.allows(Permission::ManageMembers) && (target != Role::Owner || role.allows(Permission::ManageOwners))
 }
 
 async fn render(auth: &Auth, state: &AppState, invite: InviteValues) -> AppResult<Page<TeamPage>> {
@@ -125,12 +124,7 @@ pub struct InviteForm {
 }
 
 /// Shows the team page again with the invite form's error, as a 400.
-async fn invite_refused(
-    auth: &Auth,
-    state: &AppState,
-    form: &InviteForm,
-    error: String,
-) -> AppResult<Response> {
+async fn invite_refused(auth: &Auth, state: &AppState, form: &InviteForm, error: String) -> AppResult<Response> {
     let values = InviteValues {
         email: form.email.clone(),
         role: form.role.clone(),
@@ -178,20 +172,10 @@ pub async fn invite_member(
         }
         other => other?,
     };
-    let action = if created {
-        "member.invite"
-    } else {
-        "member.add"
-    };
+    let action = if created { "member.invite" } else { "member.add" };
     state
         .store
-        .record_audit(
-            ws,
-            Some(auth.user_id()),
-            action,
-            email.as_str(),
-            &json!({"role": role}),
-        )
+        .record_audit(ws, Some(auth.user_id()), action, email.as_str(), &json!({"role": role}))
         .await?;
     if user.password_hash.is_some() {
         return Ok(redirect_with_flash(
@@ -207,7 +191,9 @@ pub async fn invite_member(
         &state,
         PATH,
         "success",
-        format!("{email} was invited as {role}. Send them this one-time link to set a password; it works once, for 7 days."),
+        format!(
+            "{email} was invited as {role}. Send them this one-time link to set a password; it works once, for 7 days."
+        ),
         Some(link),
     ))
 }
@@ -260,10 +246,7 @@ pub async fn change_role(
     if role != Role::Owner {
         keep_an_owner(&auth, &state, &member).await?;
     }
-    state
-        .store
-        .set_member_role(auth.workspace_id(), id, role)
-        .await?;
+    state.store.set_member_role(auth.workspace_id(), id, role).await?;
     state
         .store
         .record_audit(
@@ -283,11 +266,7 @@ pub async fn change_role(
     ))
 }
 
-pub async fn remove_member(
-    auth: Auth,
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
+pub async fn remove_member(auth: Auth, State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Response> {
     let member = manageable_member(&auth, &state, id).await?;
     keep_an_owner(&auth, &state, &member).await?;
     state.store.remove_member(auth.workspace_id(), id).await?;

@@ -88,11 +88,7 @@ pub async fn create_token(
     ))
 }
 
-pub async fn revoke_token(
-    auth: Auth,
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
+pub async fn revoke_token(auth: Auth, State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Response> {
     if !state
         .store
         .revoke_api_token(auth.workspace_id(), auth.user_id(), id)
@@ -110,11 +106,5 @@ pub async fn revoke_token(
             &json!({}),
         )
         .await?;
-    Ok(redirect_with_flash(
-        &state,
-        PATH,
-        "success",
-        "Token revoked.",
-        None,
-    ))
+    Ok(redirect_with_flash(&state, PATH, "success", "Token revoked.", None))
 }

@@ -24,9 +24,7 @@ pub async fn switch_workspace(
     Form(form): Form<SwitchForm>,
 ) -> AppResult<Response> {
     let Some(Extension(signed_in)) = signed_in else {
-        return Err(AppError::SignInRequired {
-            next: "/usage".into(),
-        });
+        return Err(AppError::SignInRequired { next: "/usage".into() });
     };
     state
         .store

@@ -24,10 +24,7 @@ async fn signing_in_lands_on_usage_and_signing_out_ends_the_session() {
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"
     );
-    assert!(
-        !cookie.contains("Secure"),
-        "not Secure without TLS: {cookie}"
-    );
+    assert!(!cookie.contains("Secure"), "not Secure without TLS: {cookie}");
 
     let (status, html) = app.page(&client, "/usage").await;
     assert_eq!(status, StatusCode::OK);
@@ -45,13 +42,7 @@ async fn cookies_are_secure_when_configured_for_tls() {
     let app = spawn_app_with(|c| c.secure_cookies = true).await;
     app.add_user("ada@example.com", "Acme", Role::Owner).await;
     let res = app.sign_in_as(&client(), "ada@example.com", PASSWORD).await;
-    let cookie = res
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
     assert!(cookie.contains("Secure"), "{cookie}");
     app.stop().await;
 }
@@ -62,14 +53,10 @@ async fn a_wrong_password_and_an_unknown_account_get_the_same_generic_message() 
     app.add_user("ada@example.com", "Acme", Role::Owner).await;
     let client = client();
 
-    let wrong = app
-        .sign_in_as(&client, "ada@example.com", "not the password")
-        .await;
+    let wrong = app.sign_in_as(&client, "ada@example.com", "not the password").await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     let wrong = wrong.text().await.unwrap();
-    let unknown = app
-        .sign_in_as(&client, "nobody@example.com", "not the password")
-        .await;
+    let unknown = app.sign_in_as(&client, "nobody@example.com", "not the password").await;
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
     let unknown = unknown.text().await.unwrap();
 
@@ -112,25 +99,16 @@ async fn too_many_failures_for_one_account_are_refused_even_with_the_right_passw
     let client = client();
     for _ in 0..3 {
         assert_eq!(
-            app.sign_in_as(&client, "ada@example.com", "guess")
-                .await
-                .status(),
+            app.sign_in_as(&client, "ada@example.com", "guess").await.status(),
             StatusCode::UNAUTHORIZED
         );
     }
     let res = app.sign_in_as(&client, "ada@example.com", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(res.headers().contains_key("retry-after"));
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("Too many failed sign-in attempts"));
+    assert!(res.text().await.unwrap().contains("Too many failed sign-in attempts"));
     // Another account from the same address is not affected.
-    assert_redirects_to(
-        &app.sign_in_as(&client, "bob@example.com", PASSWORD).await,
-        "/usage",
-    );
+    assert_redirects_to(&app.sign_in_as(&client, "bob@example.com", PASSWORD).await, "/usage");
     app.stop().await;
 }
 
@@ -144,9 +122,7 @@ async fn too_many_failures_from_one_address_are_refused_for_every_account() {
     app.add_user("ada@example.com", "Acme", Role::Owner).await;
     let client = client();
     for i in 0..4 {
-        let res = app
-            .sign_in_as(&client, &format!("guess{i}@example.com"), "guess")
-            .await;
+        let res = app.sign_in_as(&client, &format!("guess{i}@example.com"), "guess").await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     }
     let res = app.sign_in_as(&client, "ada@example.com", PASSWORD).await;
@@ -215,10 +191,7 @@ async fn state_changing_requests_without_the_csrf_token_are_rejected() {
     let stranger = client_without_cookies();
     let res = stranger
         .post(app.url("/login"))
-        .form(&[
-            ("email", "ada@example.com"),
-            ("password", crate::support::PASSWORD),
-        ])
+        .form(&[("email", "ada@example.com"), ("password", crate::support::PASSWORD)])
         .send()
         .await
         .unwrap();
@@ -295,11 +268,7 @@ async fn an_invitation_link_sets_a_password_once() {
         .await
         .unwrap();
     assert_eq!(short.status(), StatusCode::BAD_REQUEST);
-    assert!(short
-        .text()
-        .await
-        .unwrap()
-        .contains("at least 10 characters"));
+    assert!(short.text().await.unwrap().contains("at least 10 characters"));
     let res = invitee
         .post(app.url(&link))
         .form(&[
@@ -311,10 +280,7 @@ async fn an_invitation_link_sets_a_password_once() {
         .await
         .unwrap();
     assert_redirects_to(&res, "/login?email=new%40example.com");
-    assert_redirects_to(
-        &app.sign_in_as(&invitee, "new@example.com", PASSWORD).await,
-        "/usage",
-    );
+    assert_redirects_to(&app.sign_in_as(&invitee, "new@example.com", PASSWORD).await, "/usage");
 
     let again = client();
     let (status, page) = app.page(&again, &link).await;

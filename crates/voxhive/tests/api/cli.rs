@@ -22,12 +22,7 @@ fn run(cmd: &mut Command, stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn voxhive");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -74,16 +69,10 @@ fn an_unknown_config_key_is_named_and_stops_start_up() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("voxhive.toml");
     std::fs::write(&file, "bind = \"127.0.0.1:0\"\nsesion_ttl_hours = 3\n").unwrap();
-    let out = run(
-        voxhive(dir.path()).arg("--config").arg(&file).arg("serve"),
-        "",
-    );
+    let out = run(voxhive(dir.path()).arg("--config").arg(&file).arg("serve"), "");
     assert!(!out.status.success());
     let err = stderr(&out);
-    assert!(
-        err.contains("sesion_ttl_hours") && err.contains("line 2"),
-        "{err}"
-    );
+    assert!(err.contains("sesion_ttl_hours") && err.contains("line 2"), "{err}");
 }
 
 #[test]
@@ -99,10 +88,7 @@ fn an_unreachable_database_is_named_with_its_password_masked() {
     );
     assert!(!out.status.success());
     let err = stderr(&out);
-    assert!(
-        err.contains("postgres://vox:****@127.0.0.1:1/voxhive"),
-        "{err}"
-    );
+    assert!(err.contains("postgres://vox:****@127.0.0.1:1/voxhive"), "{err}");
     assert!(!err.contains("topsecretpw"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
 }
@@ -118,10 +104,7 @@ fn a_data_directory_that_cannot_be_written_is_named() {
     );
     assert!(!out.status.success());
     let err = stderr(&out);
-    assert!(
-        err.contains("data directory") && err.contains("a-file/data"),
-        "{err}"
-    );
+    assert!(err.contains("data directory") && err.contains("a-file/data"), "{err}");
 }
 
 #[test]
@@ -148,10 +131,7 @@ fn first_start_explains_how_to_create_the_owner_and_sigterm_stops_cleanly() {
         .spawn()
         .unwrap();
     let lines = wait_for_line(&mut child, "voxhive user add --owner");
-    assert!(
-        lines.iter().any(|l| l.contains("No account exists yet")),
-        "{lines:?}"
-    );
+    assert!(lines.iter().any(|l| l.contains("No account exists yet")), "{lines:?}");
     terminate(&child);
     let status = child.wait().unwrap();
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
@@ -175,18 +155,10 @@ fn the_admin_verbs_create_an_owner_reset_a_password_and_mint_a_token_the_api_acc
         &format!("{PASSWORD}\n"),
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(String::from_utf8_lossy(&out.stdout)
-        .contains("Added owner@example.com to \"Acme\" as owner"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Added owner@example.com to \"Acme\" as owner"));
 
     let out = run(
-        voxhive(dir.path()).args([
-            "user",
-            "add",
-            "--email",
-            "ed@example.com",
-            "--workspace",
-            "Nope",
-        ]),
+        voxhive(dir.path()).args(["user", "add", "--email", "ed@example.com", "--workspace", "Nope"]),
         "",
     );
     assert!(!out.status.success());
@@ -235,13 +207,7 @@ fn the_admin_verbs_create_an_owner_reset_a_password_and_mint_a_token_the_api_acc
         .spawn()
         .unwrap();
     let lines = wait_for_line(&mut server, "listening on");
-    let url = lines
-        .last()
-        .unwrap()
-        .rsplit(' ')
-        .next()
-        .unwrap()
-        .to_string();
+    let url = lines.last().unwrap().rsplit(' ').next().unwrap().to_string();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -261,4 +227,48 @@ fn the_admin_verbs_create_an_owner_reset_a_password_and_mint_a_token_the_api_acc
     assert_eq!(me["role"], "owner");
     terminate(&server);
     assert!(server.wait().unwrap().success());
+}
+
+#[test]
+fn the_master_key_is_created_private_checked_at_start_and_rotated() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(voxhive(dir.path()).args(["keys", "rotate"]), "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let key_file = dir.path().join("master.key");
+    let first = std::fs::read_to_string(&key_file).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let out = run(voxhive(dir.path()).args(["keys", "rotate"]), "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let second = std::fs::read_to_string(&key_file).unwrap();
+    assert_ne!(first, second, "rotation replaces the key");
+
+    // A wrong key stops start-up with a clear message and changes nothing.
+    let wrong = "0".repeat(64);
+    let out = run(
+        voxhive(dir.path())
+            .env("VOXHIVE_MASTER_KEY", &wrong)
+            .args(["serve", "--bind", "127.0.0.1:0"]),
+        "",
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("does not match") && err.contains("VOXHIVE_MASTER_KEY"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), second);
+
+    // A missing key file for a database that has secrets is refused, not replaced.
+    std::fs::rename(&key_file, dir.path().join("elsewhere.key")).unwrap();
+    let out = run(voxhive(dir.path()).args(["serve", "--bind", "127.0.0.1:0"]), "");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("none was found"), "{}", stderr(&out));
+    assert!(!key_file.exists());
 }

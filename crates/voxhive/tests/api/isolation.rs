@@ -8,18 +8,10 @@ use crate::support::{assert_redirects_to, spawn_app};
 #[tokio::test]
 async fn a_member_of_one_workspace_gets_404_for_every_route_of_another() {
     let app = spawn_app().await;
-    app.add_user("alice@a.example", "Workspace A", Role::Owner)
-        .await;
-    app.add_user("bob@b.example", "Workspace B", Role::Owner)
-        .await;
-    app.add_user("carol@b.example", "Workspace B", Role::Viewer)
-        .await;
-    let b = app
-        .store()
-        .workspace_by_name("Workspace B")
-        .await
-        .unwrap()
-        .unwrap();
+    app.add_user("alice@a.example", "Workspace A", Role::Owner).await;
+    app.add_user("bob@b.example", "Workspace B", Role::Owner).await;
+    app.add_user("carol@b.example", "Workspace B", Role::Viewer).await;
+    let b = app.store().workspace_by_name("Workspace B").await.unwrap().unwrap();
     let carol = app
         .store()
         .members(b.id)
@@ -49,15 +41,9 @@ async fn a_member_of_one_workspace_gets_404_for_every_route_of_another() {
             format!("/settings/team/members/{}/role", carol.id),
             vec![("role", "admin")],
         ),
-        (
-            format!("/settings/team/members/{}/remove", carol.id),
-            vec![],
-        ),
+        (format!("/settings/team/members/{}/remove", carol.id), vec![]),
         (format!("/settings/tokens/{b_token}/revoke"), vec![]),
-        (
-            "/workspace/switch".to_string(),
-            vec![("workspace_id", b_id.as_str())],
-        ),
+        ("/workspace/switch".to_string(), vec![("workspace_id", b_id.as_str())]),
     ];
     for (path, fields) in &routes {
         let res = app.post_form(&alice, path, fields).await;
@@ -66,11 +52,7 @@ async fn a_member_of_one_workspace_gets_404_for_every_route_of_another() {
     // Nothing of B changed, and nothing of B shows in A.
     let members = app.store().members(b.id).await.unwrap();
     assert_eq!(
-        members
-            .iter()
-            .find(|m| m.email == "carol@b.example")
-            .unwrap()
-            .role,
+        members.iter().find(|m| m.email == "carol@b.example").unwrap().role,
         Role::Viewer
     );
     assert_eq!(app.store().api_tokens(b.id, bob.id).await.unwrap().len(), 1);
@@ -95,27 +77,16 @@ async fn a_member_of_one_workspace_gets_404_for_every_route_of_another() {
 #[tokio::test]
 async fn a_member_of_two_workspaces_switches_between_them() {
     let app = spawn_app().await;
-    app.add_user("alice@a.example", "Workspace A", Role::Owner)
-        .await;
-    app.add_user("alice@a.example", "Workspace B", Role::Viewer)
-        .await;
-    let b = app
-        .store()
-        .workspace_by_name("Workspace B")
-        .await
-        .unwrap()
-        .unwrap();
+    app.add_user("alice@a.example", "Workspace A", Role::Owner).await;
+    app.add_user("alice@a.example", "Workspace B", Role::Viewer).await;
+    let b = app.store().workspace_by_name("Workspace B").await.unwrap().unwrap();
     let client = app.signed_in("alice@a.example").await;
     let (_, page) = app.page(&client, "/settings/team").await;
     assert!(page.contains("workspace-select"), "the switcher is shown");
     assert!(page.contains("Invite a member"), "owner of A");
 
     let res = app
-        .post_form(
-            &client,
-            "/workspace/switch",
-            &[("workspace_id", &b.id.to_string())],
-        )
+        .post_form(&client, "/workspace/switch", &[("workspace_id", &b.id.to_string())])
         .await;
     assert_redirects_to(&res, "/usage");
     let (_, page) = app.page(&client, "/settings/team").await;

@@ -6,6 +6,7 @@ mod support;
 
 mod auth;
 mod cli;
+mod connections;
 mod isolation;
 mod json_api;
 mod ops;

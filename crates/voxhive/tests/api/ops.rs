@@ -15,17 +15,10 @@ async fn healthz_answers_200_while_the_database_answers_and_503_when_it_does_not
     app.store().close().await;
     let res = reqwest::get(app.url("/healthz")).await.unwrap();
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(
-        res.json::<serde_json::Value>().await.unwrap()["status"],
-        "unavailable"
-    );
+    assert_eq!(res.json::<serde_json::Value>().await.unwrap()["status"], "unavailable");
     // Pages answer a clear 503 too, rather than an opaque 500.
     let res = reqwest::get(app.url("/login")).await.unwrap();
-    assert_eq!(
-        res.status(),
-        StatusCode::OK,
-        "the sign-in page needs no database"
-    );
+    assert_eq!(res.status(), StatusCode::OK, "the sign-in page needs no database");
     let res = reqwest::Client::new()
         .get(app.url("/usage"))
         .header("cookie", "vh_session=abc")
@@ -43,18 +36,11 @@ async fn metrics_count_requests_by_route_and_status_and_show_the_pool() {
         reqwest::get(app.url("/healthz")).await.unwrap();
     }
     reqwest::get(app.url("/settings/team")).await.unwrap();
-    let text = reqwest::get(app.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = reqwest::get(app.url("/metrics")).await.unwrap().text().await.unwrap();
     let healthz = text
         .lines()
         .find(|l| {
-            l.starts_with("http_requests_total")
-                && l.contains("route=\"/healthz\"")
-                && l.contains("status=\"200\"")
+            l.starts_with("http_requests_total") && l.contains("route=\"/healthz\"") && l.contains("status=\"200\"")
         })
         .expect("a counter for /healthz");
     let count: f64 = healthz.rsplit(' ').next().unwrap().parse().unwrap();
@@ -70,10 +56,7 @@ async fn every_response_carries_a_request_id_and_security_headers() {
     let app = spawn_app().await;
     let http = reqwest::Client::new();
     let res = http.get(app.url("/login")).send().await.unwrap();
-    assert!(res
-        .headers()
-        .get("x-request-id")
-        .is_some_and(|v| v.len() >= 32));
+    assert!(res.headers().get("x-request-id").is_some_and(|v| v.len() >= 32));
     assert!(res
         .headers()
         .get("content-security-policy")
@@ -96,14 +79,7 @@ async fn every_response_carries_a_request_id_and_security_headers() {
 async fn assets_are_embedded_compressed_and_cached_by_version() {
     let app = spawn_app().await;
     let http = reqwest::Client::new();
-    let login = http
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let login = http.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
     let start = login.find("/assets/app.css?v=").unwrap();
     let url: String = login[start..].chars().take_while(|c| *c != '"').collect();
     let res = http
@@ -121,11 +97,7 @@ async fn assets_are_embedded_compressed_and_cached_by_version() {
         .to_str()
         .unwrap()
         .contains("immutable"));
-    let stale = http
-        .get(app.url("/assets/app.css?v=old"))
-        .send()
-        .await
-        .unwrap();
+    let stale = http.get(app.url("/assets/app.css?v=old")).send().await.unwrap();
     assert!(!stale
         .headers()
         .get("cache-control")
@@ -134,11 +106,7 @@ async fn assets_are_embedded_compressed_and_cached_by_version() {
         .unwrap()
         .contains("immutable"));
     assert_eq!(
-        http.get(app.url("/assets/nope.js"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        http.get(app.url("/assets/nope.js")).send().await.unwrap().status(),
         StatusCode::NOT_FOUND
     );
     app.stop().await;

@@ -7,12 +7,7 @@ use crate::support::{assert_redirects_to, spawn_app, TestApp};
 
 /// The membership id of `email` in the only workspace of this test.
 async fn member_id(app: &TestApp, email: &str) -> i64 {
-    let ws = app
-        .store()
-        .workspace_by_name("Acme")
-        .await
-        .unwrap()
-        .unwrap();
+    let ws = app.store().workspace_by_name("Acme").await.unwrap().unwrap();
     app.store()
         .members(ws.id)
         .await
@@ -24,12 +19,7 @@ async fn member_id(app: &TestApp, email: &str) -> i64 {
 }
 
 async fn role_of(app: &TestApp, email: &str) -> Option<Role> {
-    let ws = app
-        .store()
-        .workspace_by_name("Acme")
-        .await
-        .unwrap()
-        .unwrap();
+    let ws = app.store().workspace_by_name("Acme").await.unwrap().unwrap();
     app.store()
         .members(ws.id)
         .await
@@ -43,10 +33,8 @@ async fn team_of_four() -> TestApp {
     let app = spawn_app().await;
     app.add_user("owner@example.com", "Acme", Role::Owner).await;
     app.add_user("admin@example.com", "Acme", Role::Admin).await;
-    app.add_user("editor@example.com", "Acme", Role::Editor)
-        .await;
-    app.add_user("viewer@example.com", "Acme", Role::Viewer)
-        .await;
+    app.add_user("editor@example.com", "Acme", Role::Editor).await;
+    app.add_user("viewer@example.com", "Acme", Role::Viewer).await;
     app
 }
 
@@ -74,11 +62,7 @@ async fn every_role_sees_every_page() {
             "/settings/tokens",
             "/start",
         ] {
-            assert_eq!(
-                app.page(&client, path).await.0,
-                StatusCode::OK,
-                "{email} {path}"
-            );
+            assert_eq!(app.page(&client, path).await.0, StatusCode::OK, "{email} {path}");
         }
     }
     app.stop().await;
@@ -112,18 +96,11 @@ async fn viewers_and_editors_cannot_manage_members() {
             .await;
         assert_eq!(role.status(), StatusCode::FORBIDDEN, "{email} role");
         let remove = app
-            .post_form(
-                &client,
-                &format!("/settings/team/members/{target}/remove"),
-                &[],
-            )
+            .post_form(&client, &format!("/settings/team/members/{target}/remove"), &[])
             .await;
         assert_eq!(remove.status(), StatusCode::FORBIDDEN, "{email} remove");
     }
-    assert_eq!(
-        role_of(&app, "viewer@example.com").await,
-        Some(Role::Viewer)
-    );
+    assert_eq!(role_of(&app, "viewer@example.com").await, Some(Role::Viewer));
     assert!(app
         .store()
         .user_by_email(&voxhive_core::Email::parse("x@example.com").unwrap())
@@ -165,10 +142,7 @@ async fn admins_manage_members_but_not_owners() {
         )
         .await;
     assert_redirects_to(&res, "/settings/team");
-    assert_eq!(
-        role_of(&app, "editor@example.com").await,
-        Some(Role::Viewer)
-    );
+    assert_eq!(role_of(&app, "editor@example.com").await, Some(Role::Viewer));
     let promote = app
         .post_form(
             &client,
@@ -188,22 +162,14 @@ async fn admins_manage_members_but_not_owners() {
         .await;
     assert_eq!(demote.status(), StatusCode::FORBIDDEN);
     let remove = app
-        .post_form(
-            &client,
-            &format!("/settings/team/members/{owner}/remove"),
-            &[],
-        )
+        .post_form(&client, &format!("/settings/team/members/{owner}/remove"), &[])
         .await;
     assert_eq!(remove.status(), StatusCode::FORBIDDEN);
     assert_eq!(role_of(&app, "owner@example.com").await, Some(Role::Owner));
 
     let viewer = member_id(&app, "viewer@example.com").await;
     let remove = app
-        .post_form(
-            &client,
-            &format!("/settings/team/members/{viewer}/remove"),
-            &[],
-        )
+        .post_form(&client, &format!("/settings/team/members/{viewer}/remove"), &[])
         .await;
     assert_redirects_to(&remove, "/settings/team");
     assert_eq!(role_of(&app, "viewer@example.com").await, None);
@@ -317,9 +283,7 @@ async fn malformed_team_forms_are_answered_with_the_field_named() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert!(res.text().await.unwrap().contains("already a member"));
 
-    let res = app
-        .post_form(&client, "/settings/tokens", &[("name", "   ")])
-        .await;
+    let res = app.post_form(&client, "/settings/tokens", &[("name", "   ")]).await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert!(res.text().await.unwrap().contains("name"));
 
@@ -340,10 +304,7 @@ async fn every_role_manages_its_own_api_tokens() {
         .await;
     assert_redirects_to(&res, "/settings/tokens");
     let (_, html) = app.page(&client, "/settings/tokens").await;
-    let start = html
-        .find("value=\"vh_")
-        .expect("the new token is shown once")
-        + "value=\"".len();
+    let start = html.find("value=\"vh_").expect("the new token is shown once") + "value=\"".len();
     let token: String = html[start..].chars().take_while(|c| *c != '"').collect();
 
     let me: serde_json::Value = reqwest::Client::new()

@@ -39,9 +39,7 @@ async fn fresh_postgres_database(admin_url: &str) -> String {
         .await
         .expect("create test database");
     conn.close().await.ok();
-    let (base, _) = admin_url
-        .rsplit_once('/')
-        .expect("admin URL names a database");
+    let (base, _) = admin_url.rsplit_once('/').expect("admin URL names a database");
     format!("{base}/{name}")
 }
 
@@ -113,11 +111,7 @@ pub fn location(res: &Response) -> String {
 
 /// Asserts a 303 redirect to `to` (path and query).
 pub fn assert_redirects_to(res: &Response, to: &str) {
-    assert_eq!(
-        res.status(),
-        StatusCode::SEE_OTHER,
-        "expected a redirect to {to}"
-    );
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "expected a redirect to {to}");
     assert_eq!(location(res), to);
 }
 
@@ -132,14 +126,7 @@ impl TestApp {
 
     /// Creates an account with `PASSWORD` in `workspace` (created for owners) with `role`.
     pub async fn add_user(&self, email: &str, workspace: &str, role: Role) {
-        if role != Role::Owner
-            && self
-                .store()
-                .workspace_by_name(workspace)
-                .await
-                .unwrap()
-                .is_none()
-        {
+        if role != Role::Owner && self.store().workspace_by_name(workspace).await.unwrap().is_none() {
             self.store().create_workspace(workspace).await.unwrap();
         }
         voxhive::admin::add_user(self.store(), email, "", PASSWORD, Some(workspace), role)
@@ -180,22 +167,12 @@ impl TestApp {
     }
 
     /// POSTs a form with the session's CSRF token, taken from a signed-in page.
-    pub async fn post_form(
-        &self,
-        client: &Client,
-        path: &str,
-        fields: &[(&str, &str)],
-    ) -> Response {
+    pub async fn post_form(&self, client: &Client, path: &str, fields: &[(&str, &str)]) -> Response {
         let (_, html) = self.page(client, "/settings/tokens").await;
         let csrf = csrf_from(&html);
         let mut form: Vec<(&str, &str)> = vec![("csrf_token", csrf.as_str())];
         form.extend_from_slice(fields);
-        client
-            .post(self.url(path))
-            .form(&form)
-            .send()
-            .await
-            .expect("POST")
+        client.post(self.url(path)).form(&form).send().await.expect("POST")
     }
 
     /// Creates an API token for a user through the admin verb.
@@ -227,4 +204,15 @@ impl TestApp {
             sqlx::query(sql).execute(&mut conn).await.expect("execute");
         }
     }
+}
+
+/// A small simulator of both providers on 127.0.0.1:0, with the default keys.
+pub async fn spawn_sim() -> voxhive_sim::SimHandle {
+    let mut config = voxhive_sim::SimConfig::default();
+    config.sizes.assistants_per_org = 2;
+    config.sizes.calls = 40;
+    config.sizes.days = 7;
+    voxhive_sim::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("simulator starts")
 }

@@ -1,0 +1,88 @@
+//! The one trait every provider client implements, and the small types its methods take and return.
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::pager::drain;
+use crate::{Capabilities, Listing, Pager, ProviderError, ProviderKind, RemoteDoc, Resource};
+
+/// Which calls to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallQuery {
+    /// Only calls created (ElevenLabs: started) at or after this instant; inclusive, so a call that
+    /// shares the watermark's timestamp is never lost (the caller's upsert absorbs the repeat).
+    pub created_after: Option<Timestamp>,
+    /// Only calls of this assistant (agent).
+    pub assistant_id: Option<String>,
+}
+
+/// What a key check learned about the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountSummary {
+    /// The provider.
+    pub kind: ProviderKind,
+    /// Assistants (agents) on the first page of the list.
+    pub assistants_in_first_page: usize,
+    /// Whether the account has more assistants than that first page.
+    pub more_assistants: bool,
+    /// The account's id when the provider shows it (Vapi `orgId`).
+    pub account_id: Option<String>,
+}
+
+/// A file to upload: to Vapi's files, or as an ElevenLabs knowledge-base document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileUpload {
+    /// File name, as shown by the provider.
+    pub file_name: String,
+    /// MIME type, such as `text/plain` or `application/pdf`.
+    pub content_type: String,
+    /// The content.
+    pub bytes: Vec<u8>,
+}
+
+/// A client of one provider account. Read-only fields (ids, timestamps, org ids) are left out of
+/// create and update bodies, so a document fetched with `get` can be sent back as it is.
+#[async_trait]
+pub trait ProviderClient: Send + Sync {
+    /// The provider.
+    fn kind(&self) -> ProviderKind;
+
+    /// What the provider offers.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Checks the key with a cheap read: the first page of assistants.
+    async fn verify(&self) -> Result<AccountSummary, ProviderError>;
+
+    /// Lists a resource page by page; for calls, all of them.
+    fn pages(&self, resource: Resource) -> Box<dyn Pager + '_>;
+
+    /// Lists the calls that match `query`, page by page.
+    fn call_pages(&self, query: CallQuery) -> Box<dyn Pager + '_>;
+
+    /// Lists a whole resource, following pagination to the end.
+    async fn list(&self, resource: Resource) -> Result<Listing, ProviderError> {
+        drain(self.pages(resource)).await
+    }
+
+    /// Lists every call that matches `query`, following pagination to the end.
+    async fn list_calls(&self, query: CallQuery) -> Result<Listing, ProviderError> {
+        drain(self.call_pages(query)).await
+    }
+
+    /// Reads one object, whole.
+    async fn get(&self, resource: Resource, id: &str) -> Result<RemoteDoc, ProviderError>;
+
+    /// Creates an object from the provider's create body and returns it as the provider stores it.
+    async fn create(&self, resource: Resource, body: &Value) -> Result<RemoteDoc, ProviderError>;
+
+    /// Updates an object with the provider's update body (Vapi replaces nested objects whole).
+    async fn update(&self, resource: Resource, id: &str, body: &Value) -> Result<RemoteDoc, ProviderError>;
+
+    /// Deletes an object; deleting one already gone after a retried request counts as done.
+    async fn delete(&self, resource: Resource, id: &str) -> Result<(), ProviderError>;
+
+    /// Uploads a file (Vapi file, ElevenLabs knowledge-base document).
+    async fn upload_file(&self, file: FileUpload) -> Result<RemoteDoc, ProviderError>;
+}

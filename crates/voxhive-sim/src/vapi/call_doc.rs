@@ -1,0 +1,207 @@
+//! Renders a stored call to Vapi's `Call` document: transcript, analysis, costs and recordings.
+
+use serde_json::{json, Map, Value};
+
+use super::costs::Costs;
+use crate::seed::dialogue::Turn;
+use crate::seed::personas::{Speaker, PERSONAS};
+use crate::state::{find, CallRecord, VapiAccount};
+use crate::time::iso;
+
+/// The call's turns: all of them once it ended, the lines spoken so far while it is live.
+pub fn turns(rec: &CallRecord) -> Vec<Turn> {
+    let Some(started) = rec.started_at else {
+        return Vec::new();
+    };
+    match (rec.status, rec.ended_at) {
+        ("ended", Some(end)) => rec.script.turns(end.as_millisecond() - started.as_millisecond()),
+        _ => rec.script.turns(rec.script.natural_ms()),
+    }
+}
+
+/// The artifact messages (`Call.messages`, `artifact.messages`) of these turns.
+pub fn messages(rec: &CallRecord, turns: &[Turn], assistant_name: &str) -> Vec<Value> {
+    let Some(started) = rec.started_at else {
+        return Vec::new();
+    };
+    let t0 = started.as_millisecond();
+    let mut out = vec![json!({
+        "role": "system", "message": PERSONAS[rec.script.persona as usize].prompt, "time": t0, "secondsFromStart": 0,
+    })];
+    out.extend(turns.iter().map(|t| {
+        let mut m = json!({
+            "role": if t.speaker == Speaker::Agent { "bot" } else { "user" },
+            "message": t.text,
+            "time": t0 + t.start_ms,
+            "endTime": t0 + t.end_ms,
+            "secondsFromStart": t.start_ms as f64 / 1000.0,
+            "duration": t.end_ms - t.start_ms,
+        });
+        if t.speaker == Speaker::Agent {
+            m["source"] = json!("");
+            m["assistantName"] = json!(assistant_name);
+        }
+        m
+    }));
+    out
+}
+
+/// The plain-text transcript (`artifact.transcript`).
+pub fn transcript(turns: &[Turn]) -> String {
+    turns
+        .iter()
+        .map(|t| {
+            format!(
+                "{}: {}",
+                if t.speaker == Speaker::Agent { "AI" } else { "User" },
+                t.text
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Costs of an ended call.
+pub fn costs(rec: &CallRecord, turns: &[Turn]) -> Costs {
+    match (rec.status, rec.started_at, rec.ended_at) {
+        ("ended", Some(s), Some(e)) => Costs::of(
+            rec.script.persona as usize,
+            turns,
+            e.as_millisecond() - s.as_millisecond(),
+            rec.call_type != "webCall",
+        ),
+        _ => Costs::default(),
+    }
+}
+
+/// The whole `Call` document as `GET /call/{id}` returns it.
+pub fn render(account: &VapiAccount, rec: &CallRecord, base_url: &str) -> Value {
+    let assistant = rec
+        .assistant_id
+        .as_deref()
+        .and_then(|id| find(&account.assistants, "id", id))
+        .map(|i| &account.assistants[i]);
+    let config = assistant
+        .or(rec.request.get("assistant"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let mut doc = json!({
+        "id": rec.id,
+        "orgId": account.org_id,
+        "createdAt": iso(rec.created_at),
+        "updatedAt": iso(rec.updated_at),
+        "type": rec.call_type,
+        "status": rec.status,
+        "monitor": {
+            "listenUrl": format!("{}/{}/listen", base_url.replacen("http", "ws", 1), rec.id),
+            "controlUrl": format!("{base_url}/{}/control", rec.id),
+        },
+    });
+    let map = doc.as_object_mut().expect("object");
+    if let Some(id) = &rec.assistant_id {
+        map.insert("assistantId".into(), json!(id));
+    }
+    if let Some(id) = &rec.phone_number_id {
+        map.insert("phoneNumberId".into(), json!(id));
+        map.insert("phoneCallProvider".into(), json!("twilio"));
+        map.insert("phoneCallTransport".into(), json!("pstn"));
+        map.insert(
+            "phoneCallProviderId".into(),
+            json!(format!("CA{}", rec.id.replace('-', ""))),
+        );
+    }
+    if let Some(number) = &rec.customer_number {
+        map.insert("customer".into(), json!({"number": number}));
+    }
+    for (key, value) in &rec.request {
+        map.insert(key.clone(), value.clone());
+    }
+    if let Some(at) = rec.started_at {
+        map.insert("startedAt".into(), json!(iso(at)));
+    }
+    if let (Some(at), "ended") = (rec.ended_at, rec.status) {
+        map.insert("endedAt".into(), json!(iso(at)));
+    }
+    if let Some(reason) = rec.ended_reason {
+        map.insert("endedReason".into(), json!(reason));
+    }
+    let turns = turns(rec);
+    let name = config["name"].as_str().unwrap_or("Assistant");
+    let messages = messages(rec, &turns, name);
+    if !messages.is_empty() {
+        map.insert("messages".into(), json!(messages));
+        map.insert("artifact".into(), artifact(rec, &turns, messages, base_url));
+    }
+    if rec.status == "ended" {
+        let costs = costs(rec, &turns);
+        let pick = |key: &str, fields: &[&str]| {
+            let mut out = Map::new();
+            for f in fields {
+                if let Some(v) = config[key].get(*f) {
+                    out.insert((*f).into(), v.clone());
+                }
+            }
+            Value::Object(out)
+        };
+        let phone = rec.call_type != "webCall";
+        map.insert("cost".into(), json!(costs.cost()));
+        map.insert("costBreakdown".into(), costs.breakdown());
+        map.insert(
+            "costs".into(),
+            costs.items(
+                &pick("model", &["provider", "model"]),
+                &pick("voice", &["provider", "voiceId", "model"]),
+                &pick("transcriber", &["provider", "model"]),
+                phone,
+            ),
+        );
+        map.insert("analysis".into(), analysis(rec, &turns));
+    }
+    doc
+}
+
+fn artifact(rec: &CallRecord, turns: &[Turn], messages: Vec<Value>, base_url: &str) -> Value {
+    let mut openai = vec![json!({"role": "system", "content": PERSONAS[rec.script.persona as usize].prompt})];
+    openai.extend(
+        turns.iter().map(
+            |t| json!({"role": if t.speaker == Speaker::Agent { "assistant" } else { "user" }, "content": t.text}),
+        ),
+    );
+    let mut artifact = json!({
+        "messages": messages,
+        "messagesOpenAIFormatted": openai,
+        "transcript": transcript(turns),
+    });
+    if rec.status == "ended" {
+        let url = |kind: &str| format!("{base_url}/recordings/{}-{kind}.mp3", rec.id);
+        artifact["recordingUrl"] = json!(url("mono"));
+        artifact["stereoRecordingUrl"] = json!(url("stereo"));
+        artifact["recording"] = json!({
+            "stereoUrl": url("stereo"),
+            "mono": {"combinedUrl": url("mono"), "assistantUrl": url("assistant"), "customerUrl": url("customer")},
+        });
+        artifact["logUrl"] = json!(format!("{base_url}/recordings/{}-log.jsonl", rec.id));
+    }
+    artifact
+}
+
+fn analysis(rec: &CallRecord, turns: &[Turn]) -> Value {
+    let persona = &PERSONAS[rec.script.persona as usize];
+    let full = persona.dialogues[rec.script.dialogue as usize].len();
+    if turns.is_empty() {
+        return json!({"successEvaluation": "false"});
+    }
+    let complete = turns.len() == full;
+    let summary = if complete {
+        persona.summaries[rec.script.dialogue as usize].to_owned()
+    } else {
+        format!(
+            "The call ended after {} exchanges, before the caller's request was resolved.",
+            turns.len()
+        )
+    };
+    json!({
+        "summary": summary,
+        "successEvaluation": if complete && rec.script.dialogue == 0 { "true" } else { "false" },
+    })
+}

@@ -1,0 +1,565 @@
+//! Browser tests: the real server, driven by headless Chromium through chromedriver.
+//!
+//! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian: `apt-get install chromium
+//! chromium-driver`). One chromedriver serves the whole binary; each test has its own browser
+//! session and its own server and database (SQLite, or PostgreSQL when
+//! `VOXHIVE_TEST_DATABASE_URL` is set). Screenshots land in `target/screenshots/`.
+//!
+//! Run with `cargo test -p voxhive --test browser`.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod checks;
+mod webdriver;
+
+use serde_json::json;
+use voxhive_core::Role;
+
+use checks::{
+    assert_no_problems, axe_violations, check_page, console_errors, resize, save_screenshot, slug, DESKTOP, PHONE,
+};
+use webdriver::{wait_for, Browser, Element};
+
+const OWNER: &str = "owner@example.com";
+const WORKSPACE: &str = "Acme Voice";
+
+// ---------------------------------------------------------------------------------------------
+// Small steps a user takes
+// ---------------------------------------------------------------------------------------------
+
+/// The path of the current page (without query), once it has finished loading.
+async fn loaded_path(browser: &Browser) -> Option<String> {
+    let state = browser
+        .try_execute("return [document.readyState, window.location.pathname]", vec![])
+        .await
+        .ok()?;
+    (state[0] == "complete").then(|| state[1].as_str().unwrap_or_default().to_string())
+}
+
+/// Waits until the browser shows `path`, fully loaded.
+async fn wait_for_path(browser: &Browser, path: &str) {
+    let mut last = String::new();
+    let found = tokio::time::timeout(webdriver::DEADLINE, async {
+        loop {
+            if let Some(current) = loaded_path(browser).await {
+                if current == path {
+                    return;
+                }
+                last = current;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+        }
+    })
+    .await;
+    assert!(
+        found.is_ok(),
+        "expected to arrive on {path}, but the browser stayed on {last}"
+    );
+}
+
+async fn element(browser: &Browser, css: &str) -> Element {
+    wait_for(&format!("{css} is on the page"), async || browser.find(css).await).await
+}
+
+async fn button(browser: &Browser, label: &str) -> Element {
+    let xpath = format!("//button[normalize-space()='{label}']");
+    wait_for(&format!("a button \"{label}\" is on the page"), async || {
+        browser.find_xpath(&xpath).await
+    })
+    .await
+}
+
+async fn click(browser: &Browser, element: &Element, what: &str) {
+    browser
+        .try_click(element)
+        .await
+        .unwrap_or_else(|e| panic!("click {what}: {e}"));
+}
+
+async fn fill(browser: &Browser, css: &str, text: &str) {
+    let field = element(browser, css).await;
+    browser.type_into(&field, text).await;
+}
+
+/// Fills and submits the sign-in form of the current page.
+async fn submit_sign_in(browser: &Browser, email: &str, password: &str) {
+    fill(browser, "#email", email).await;
+    fill(browser, "#password", password).await;
+    click(browser, &button(browser, "Sign in").await, "the Sign in button").await;
+}
+
+/// Opens the app, which sends a signed-out visitor to the sign-in page, and signs in.
+async fn sign_in(browser: &Browser, app: &support::TestApp, email: &str, password: &str) {
+    browser.goto(&app.url("/usage")).await;
+    wait_for_path(browser, "/login").await;
+    submit_sign_in(browser, email, password).await;
+    wait_for_path(browser, "/usage").await;
+}
+
+/// The hrefs of the sidebar's links, in order.
+async fn sidebar_hrefs(browser: &Browser) -> Vec<String> {
+    let hrefs = browser
+        .execute(
+            r#"return Array.from(document.querySelectorAll('nav[aria-label="Main"] a.nav-link'), a => a.getAttribute("href"))"#,
+            vec![],
+        )
+        .await;
+    serde_json::from_value(hrefs).expect("a list of hrefs")
+}
+
+fn nav_link_selector(href: &str) -> String {
+    format!(r#"nav[aria-label="Main"] a.nav-link[href={}]"#, json!(href))
+}
+
+/// The hrefs of the sidebar links marked as the current page.
+async fn current_nav_links(browser: &Browser) -> Vec<String> {
+    let hrefs = browser
+        .execute(
+            r#"return Array.from(document.querySelectorAll('nav[aria-label="Main"] a[aria-current="page"]'), a => a.getAttribute("href"))"#,
+            vec![],
+        )
+        .await;
+    serde_json::from_value(hrefs).expect("a list of hrefs")
+}
+
+/// The texts of the page's h1 headings.
+async fn headings(browser: &Browser) -> Vec<String> {
+    let texts = browser
+        .execute(
+            "return Array.from(document.querySelectorAll('h1'), h => h.textContent.trim())",
+            vec![],
+        )
+        .await;
+    serde_json::from_value(texts).expect("a list of headings")
+}
+
+/// Problems with the page's structure: exactly one non-empty h1.
+async fn heading_problems(browser: &Browser, name: &str) -> Vec<String> {
+    let headings = headings(browser).await;
+    if headings.len() == 1 && !headings[0].is_empty() {
+        Vec::new()
+    } else {
+        vec![format!("{name}: expected one non-empty h1, found {headings:?}")]
+    }
+}
+
+/// Waits until an element's CSS animations and transitions are over (the phone sidebar slides in).
+async fn wait_until_still(browser: &Browser, css: &str) {
+    let script = format!(
+        "var el = document.querySelector({}); return !!el && el.getAnimations().length === 0",
+        json!(css)
+    );
+    wait_for(&format!("{css} has stopped moving"), async || {
+        (browser.execute(&script, vec![]).await == json!(true)).then_some(())
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Journeys
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_member_signs_in_visits_every_page_and_signs_out_with_no_accessibility_or_layout_problems() {
+    let app = support::spawn_app().await;
+    app.add_user(OWNER, WORKSPACE, Role::Owner).await;
+    let browser = Browser::start().await;
+    resize(&browser, DESKTOP).await;
+    let mut problems = Vec::new();
+
+    // The sign-in page, reached by asking for a page while signed out.
+    browser.goto(&app.url("/usage")).await;
+    wait_for_path(&browser, "/login").await;
+    problems.extend(heading_problems(&browser, "login").await);
+    problems.extend(check_page(&browser, "login").await);
+
+    submit_sign_in(&browser, OWNER, support::PASSWORD).await;
+    wait_for_path(&browser, "/usage").await;
+
+    // Every entry of the sidebar, reached by clicking it.
+    let hrefs = sidebar_hrefs(&browser).await;
+    assert!(
+        hrefs.len() >= 11,
+        "the sidebar lists every section, found only {hrefs:?}"
+    );
+    assert!(
+        hrefs.iter().any(|h| h == "/usage"),
+        "the sidebar links to Usage & Cost: {hrefs:?}"
+    );
+    for href in &hrefs {
+        let link = element(&browser, &nav_link_selector(href)).await;
+        click(&browser, &link, &format!("the sidebar link to {href}")).await;
+        wait_for_path(&browser, href).await;
+        let name = slug(href);
+        problems.extend(heading_problems(&browser, &name).await);
+        let current = current_nav_links(&browser).await;
+        if current != [href.clone()] {
+            problems.push(format!(
+                "{name}: expected only the link to {href} to have aria-current=\"page\", found {current:?}"
+            ));
+        }
+        problems.extend(check_page(&browser, &name).await);
+    }
+
+    // The onboarding page, linked from the empty Usage page rather than the sidebar.
+    browser.goto(&app.url("/start")).await;
+    wait_for_path(&browser, "/start").await;
+    problems.extend(heading_problems(&browser, "start").await);
+    problems.extend(check_page(&browser, "start").await);
+
+    // The dark theme, switched on with the toggle in the top bar. Contrast differs per theme, so
+    // axe checks the pages with the most kinds of components again.
+    browser.goto(&app.url("/usage")).await;
+    wait_for_path(&browser, "/usage").await;
+    click(
+        &browser,
+        &element(&browser, "button.theme-toggle").await,
+        "the theme toggle",
+    )
+    .await;
+    wait_for("the page is dark", async || {
+        (browser
+            .execute("return document.documentElement.dataset.theme", vec![])
+            .await
+            == json!("dark"))
+        .then_some(())
+    })
+    .await;
+    problems.extend(check_page(&browser, "usage-dark").await);
+    for path in ["/settings/team", "/start"] {
+        browser.goto(&app.url(path)).await;
+        wait_for_path(&browser, path).await;
+        let theme = browser
+            .execute("return document.documentElement.dataset.theme", vec![])
+            .await;
+        assert_eq!(theme, json!("dark"), "the chosen theme stays on {path}");
+        for violation in axe_violations(&browser).await {
+            problems.push(format!("{} (dark): axe {violation}", slug(path)));
+        }
+        for error in console_errors(&browser).await {
+            problems.push(format!("{} (dark): console error: {error}", slug(path)));
+        }
+    }
+    // Back to light, so the sign-in page below looks as it does for everyone.
+    click(
+        &browser,
+        &element(&browser, "button.theme-toggle").await,
+        "the theme toggle",
+    )
+    .await;
+    wait_for("the page is light", async || {
+        (browser
+            .execute("return document.documentElement.dataset.theme", vec![])
+            .await
+            == json!("light"))
+        .then_some(())
+    })
+    .await;
+
+    // Sign out through the user menu.
+    click(
+        &browser,
+        &element(&browser, "details.user-menu > summary").await,
+        "the user menu",
+    )
+    .await;
+    wait_for("the user menu is open", async || {
+        browser.find("details.user-menu[open]").await
+    })
+    .await;
+    let sign_out = wait_for("the user menu shows Sign out", async || {
+        browser
+            .find_xpath("//details[contains(@class, 'user-menu')]//button[normalize-space()='Sign out']")
+            .await
+    })
+    .await;
+    click(&browser, &sign_out, "Sign out").await;
+    wait_for_path(&browser, "/login").await;
+    browser.goto(&app.url("/usage")).await;
+    wait_for_path(&browser, "/login").await;
+
+    browser.close().await;
+    app.stop().await;
+    assert_no_problems(&problems);
+}
+
+#[tokio::test]
+async fn a_wrong_password_shows_only_the_generic_message() {
+    let app = support::spawn_app().await;
+    app.add_user(OWNER, WORKSPACE, Role::Owner).await;
+    let browser = Browser::start().await;
+    resize(&browser, DESKTOP).await;
+    browser.goto(&app.url("/login")).await;
+
+    // A wrong password and an unknown account read the same, so the form does not reveal who has one.
+    for (email, password) in [
+        (OWNER, "not the right password"),
+        ("nobody@example.com", support::PASSWORD),
+    ] {
+        submit_sign_in(&browser, email, password).await;
+        wait_for_path(&browser, "/login").await;
+        let error = element(&browser, "#login-error").await;
+        assert_eq!(
+            browser.text(&error).await.trim(),
+            "Incorrect e-mail or password.",
+            "signing in as {email}"
+        );
+        let kept = browser.property(&element(&browser, "#email").await, "value").await;
+        assert_eq!(kept, json!(email), "the form keeps the e-mail address");
+        assert!(
+            browser.find("nav[aria-label=\"Main\"]").await.is_none(),
+            "no app page is shown"
+        );
+    }
+    let mut problems = axe_violations(&browser)
+        .await
+        .into_iter()
+        .map(|v| format!("login with an error: axe {v}"))
+        .collect::<Vec<_>>();
+    save_screenshot(&browser, "login-error-desktop").await;
+    // A refused sign-in answers 401, which Chromium logs as "Failed to load resource"; that is the
+    // right status, not a page error, so only those entries are allowed here.
+    for error in console_errors(&browser).await {
+        if !error.contains("status of 401") {
+            problems.push(format!("login with an error: console error: {error}"));
+        }
+    }
+
+    // The right password still works after the mistakes.
+    submit_sign_in(&browser, OWNER, support::PASSWORD).await;
+    wait_for_path(&browser, "/usage").await;
+    problems.extend(
+        console_errors(&browser)
+            .await
+            .into_iter()
+            .map(|e| format!("console error: {e}")),
+    );
+
+    browser.close().await;
+    app.stop().await;
+    assert_no_problems(&problems);
+}
+
+#[tokio::test]
+async fn at_phone_width_the_menu_button_opens_the_sidebar_and_its_links_work() {
+    let app = support::spawn_app().await;
+    app.add_user(OWNER, WORKSPACE, Role::Owner).await;
+    let browser = Browser::start().await;
+    resize(&browser, PHONE).await;
+    sign_in(&browser, &app, OWNER, support::PASSWORD).await;
+
+    // The sidebar starts off screen, behind the menu button.
+    let team = nav_link_selector("/settings/team");
+    let link_right_edge = format!(
+        "return document.querySelector({}).getBoundingClientRect().right",
+        json!(team)
+    );
+    let toggle = element(&browser, "button.menu-toggle").await;
+    assert_eq!(
+        browser
+            .execute_on(&toggle, "return arguments[0].getAttribute('aria-expanded')")
+            .await,
+        json!("false")
+    );
+    wait_until_still(&browser, "#sidebar").await;
+    let right = browser
+        .execute(&link_right_edge, vec![])
+        .await
+        .as_f64()
+        .unwrap_or(f64::MAX);
+    assert!(
+        right <= 0.0,
+        "at phone width the sidebar is hidden until the menu opens (its Team link ends at {right} px)"
+    );
+    let focusable = format!(
+        "var a = document.querySelector({}); a.focus(); return document.activeElement === a",
+        json!(team)
+    );
+    assert_eq!(
+        browser.execute(&focusable, vec![]).await,
+        json!(false),
+        "the hidden sidebar's links are not reachable with Tab"
+    );
+
+    click(&browser, &toggle, "the menu button").await;
+    wait_for("the menu says it is open", async || {
+        (browser
+            .execute_on(&toggle, "return arguments[0].getAttribute('aria-expanded')")
+            .await
+            == json!("true"))
+        .then_some(())
+    })
+    .await;
+    wait_until_still(&browser, "#sidebar").await;
+    let left = browser
+        .execute(&link_right_edge.replace(".right", ".left"), vec![])
+        .await
+        .as_f64()
+        .unwrap_or(-1.0);
+    assert!(
+        left >= 0.0,
+        "the open menu shows the Team link on screen (its left edge is at {left} px)"
+    );
+    save_screenshot(&browser, "menu-open-phone").await;
+    let mut problems = axe_violations(&browser)
+        .await
+        .into_iter()
+        .map(|v| format!("open phone menu: axe {v}"))
+        .collect::<Vec<_>>();
+
+    click(
+        &browser,
+        &element(&browser, &team).await,
+        "the Team link in the open menu",
+    )
+    .await;
+    wait_for_path(&browser, "/settings/team").await;
+    assert_eq!(current_nav_links(&browser).await, ["/settings/team"]);
+    let expanded = browser
+        .execute(
+            "return document.querySelector('button.menu-toggle').getAttribute('aria-expanded')",
+            vec![],
+        )
+        .await;
+    assert_eq!(expanded, json!("false"), "the menu starts closed on the next page");
+    problems.extend(
+        console_errors(&browser)
+            .await
+            .into_iter()
+            .map(|e| format!("console error: {e}")),
+    );
+
+    // At desktop width the sidebar is always there and the menu button is gone.
+    resize(&browser, DESKTOP).await;
+    let shown = browser
+        .execute(
+            "return getComputedStyle(document.querySelector('button.menu-toggle')).display",
+            vec![],
+        )
+        .await;
+    assert_eq!(shown, json!("none"), "no menu button at desktop width");
+    let left = browser
+        .execute(&link_right_edge.replace(".right", ".left"), vec![])
+        .await
+        .as_f64()
+        .unwrap_or(-1.0);
+    assert!(
+        left >= 0.0,
+        "the sidebar shows at desktop width (the Team link's left edge is at {left} px)"
+    );
+
+    browser.close().await;
+    app.stop().await;
+    assert_no_problems(&problems);
+}
+
+#[tokio::test]
+async fn an_invited_member_sets_a_password_from_the_one_time_link_and_signs_in() {
+    let app = support::spawn_app().await;
+    app.add_user(OWNER, WORKSPACE, Role::Owner).await;
+    let invitee = "new.member@example.com";
+    let new_password = "purple elephants dance quietly";
+    let mut problems = Vec::new();
+
+    // The owner invites someone from the Team page and gets the one-time link to pass on.
+    let owner = Browser::start().await;
+    resize(&owner, DESKTOP).await;
+    sign_in(&owner, &app, OWNER, support::PASSWORD).await;
+    click(
+        &owner,
+        &element(&owner, &nav_link_selector("/settings/team")).await,
+        "the Team link",
+    )
+    .await;
+    wait_for_path(&owner, "/settings/team").await;
+    fill(&owner, "#invite-email", invitee).await;
+    click(
+        &owner,
+        &element(&owner, "#invite-role option[value=\"viewer\"]").await,
+        "the viewer role",
+    )
+    .await;
+    assert_eq!(
+        owner.property(&element(&owner, "#invite-role").await, "value").await,
+        json!("viewer")
+    );
+    click(&owner, &button(&owner, "Invite").await, "the Invite button").await;
+    let copy = element(&owner, "input#flash-copy").await;
+    let link = owner
+        .property(&copy, "value")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        link.contains("/set-password/"),
+        "the flash message shows a set-password link, got {link:?}"
+    );
+    assert!(
+        link.starts_with(&app.base),
+        "the link points at this server ({}), got {link:?}",
+        app.base
+    );
+    let row = wait_for("the member list shows the invitee", async || {
+        owner
+            .find_xpath(&format!("//table//tr[td[contains(., '{invitee}')]]"))
+            .await
+    })
+    .await;
+    let row_text = owner.text(&row).await;
+    assert!(
+        row_text.contains("invited"),
+        "the invitee is listed as invited: {row_text:?}"
+    );
+    problems.extend(check_page(&owner, "team-invited").await);
+    owner.close().await;
+
+    // The invitee opens the link in a browser of their own and chooses a password.
+    let guest = Browser::start().await;
+    resize(&guest, DESKTOP).await;
+    guest.goto(&link).await;
+    let path = link.strip_prefix(&app.base).unwrap_or(&link).to_string();
+    wait_for_path(&guest, &path).await;
+    problems.extend(heading_problems(&guest, "set-password").await);
+    problems.extend(check_page(&guest, "set-password").await);
+    fill(&guest, "#password", new_password).await;
+    fill(&guest, "#confirm", new_password).await;
+    click(&guest, &button(&guest, "Set password").await, "the Set password button").await;
+
+    // Then signs in with it, the e-mail already filled in.
+    wait_for_path(&guest, "/login").await;
+    let email = guest.property(&element(&guest, "#email").await, "value").await;
+    assert_eq!(
+        email,
+        json!(invitee),
+        "the sign-in form is filled in with the invitee's address"
+    );
+    fill(&guest, "#password", new_password).await;
+    click(&guest, &button(&guest, "Sign in").await, "the Sign in button").await;
+    wait_for_path(&guest, "/usage").await;
+    let signed_in_as = guest
+        .text(&element(&guest, "details.user-menu .user-email").await)
+        .await;
+    assert_eq!(signed_in_as, invitee);
+    problems.extend(
+        console_errors(&guest)
+            .await
+            .into_iter()
+            .map(|e| format!("console error: {e}")),
+    );
+
+    // The link works once.
+    guest.goto(&link).await;
+    let used = guest.execute("return document.body.innerText", vec![]).await;
+    assert!(
+        used.as_str()
+            .unwrap_or_default()
+            .contains("expired or was already used"),
+        "a used link is refused, got {used}"
+    );
+
+    guest.close().await;
+    app.stop().await;
+    assert_no_problems(&problems);
+}
