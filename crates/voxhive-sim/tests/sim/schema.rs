@@ -34,16 +34,6 @@ fn load(api: Api) -> &'static Value {
     })
 }
 
-/// The raw document, unconverted.
-pub fn raw(api: Api) -> Value {
-    let file = match api {
-        Api::Vapi => "vapi-openapi.json",
-        Api::ElevenLabs => "elevenlabs-openapi.json",
-    };
-    let path = format!("{}/../../contracts/{file}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).expect("contract readable")).expect("contract is JSON")
-}
-
 /// Strips a JavaScript regex literal (`/^a$/u`) to its pattern; drops patterns with `\p{..}` classes.
 fn pattern(text: &str) -> Option<String> {
     let inner = match text.strip_prefix('/') {
@@ -102,8 +92,11 @@ pub fn convert(value: &Value) -> Value {
     }
 }
 
+/// Compiled validators by provider and schema text.
+type Validators = HashMap<(Api, String), Arc<Validator>>;
+
 fn compile(api: Api, schema: &Value) -> Arc<Validator> {
-    static CACHE: OnceLock<Mutex<HashMap<(Api, String), Arc<Validator>>>> = OnceLock::new();
+    static CACHE: OnceLock<Mutex<Validators>> = OnceLock::new();
     let key = (api, schema.to_string());
     let cache = CACHE.get_or_init(Default::default);
     if let Some(v) = cache.lock().unwrap().get(&key) {

@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/settings/providers/{id}/test", post(providers::test_connection))
         .route("/settings/providers/{id}/remove", post(providers::remove_connection))
+        .route("/settings/providers/{id}/rate", post(providers::set_credit_rate))
         .route("/connections/active", post(providers::choose_active))
         .route("/settings/team", get(team::show_team))
         .route("/settings/team/invite", post(team::invite_member))

@@ -164,6 +164,70 @@ pub async fn remove_connection(auth: Auth, State(state): State<AppState>, Path(i
 }
 
 #[derive(serde::Deserialize)]
+pub struct RateForm {
+    #[serde(default)]
+    usd_per_credit: String,
+}
+
+/// Sets the USD price of one credit of an ElevenLabs connection (empty: unknown).
+pub async fn set_credit_rate(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Form(form): Form<RateForm>,
+) -> AppResult<Response> {
+    auth.require(Permission::ManageMembers)?;
+    let connection = state
+        .store
+        .connection(auth.workspace_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if connection.provider != ProviderKind::ElevenLabs.as_str() {
+        return Err(AppError::field(
+            "usd_per_credit",
+            "only ElevenLabs connections bill in credits",
+        ));
+    }
+    let rate = match form.usd_per_credit.trim() {
+        "" => None,
+        text => match voxhive_core::money::parse_scaled(text, connections::CREDIT_RATE_DECIMALS) {
+            Ok(nano) => Some(nano),
+            Err(e) => {
+                return Ok(redirect_with_flash(
+                    &state,
+                    PATH,
+                    "error",
+                    format!("USD per credit: {e}."),
+                    None,
+                ));
+            }
+        },
+    };
+    state
+        .store
+        .set_connection_credit_rate(auth.workspace_id(), id, rate)
+        .await?;
+    let detail = serde_json::json!({"usd_per_credit": form.usd_per_credit.trim()});
+    state
+        .store
+        .record_audit(
+            auth.workspace_id(),
+            Some(auth.user_id()),
+            "connection.rate",
+            &connection.label,
+            &detail,
+        )
+        .await?;
+    Ok(redirect_with_flash(
+        &state,
+        PATH,
+        "success",
+        format!("Credit price of \"{}\" saved.", connection.label),
+        None,
+    ))
+}
+
+#[derive(serde::Deserialize)]
 pub struct ActiveForm {
     #[serde(default)]
     connection_id: String,

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use voxhive_core::Role;
 
 use crate::json_api::{assert_matches_schema, response_schema};
-use crate::support::{spawn_app, spawn_sim};
+use crate::support::{assert_redirects_to, spawn_app, spawn_sim};
 
 #[tokio::test]
 async fn a_working_key_is_stored_sealed_and_only_its_last_four_characters_come_back() {
@@ -181,5 +181,156 @@ async fn viewers_list_connections_but_cannot_add_or_remove_them_and_other_worksp
         assert_eq!(res.status(), StatusCode::NOT_FOUND);
     }
     assert_eq!(app.store().connections(1).await.unwrap().len(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_providers_page_connects_sets_a_credit_price_and_removes_with_errors_at_the_field() {
+    let sim = spawn_sim().await;
+    let app = spawn_app().await;
+    app.add_user("ada@example.com", "Acme", Role::Owner).await;
+    let client = app.signed_in("ada@example.com").await;
+    let base = sim.base_url();
+
+    let refused = app
+        .post_form(
+            &client,
+            "/settings/providers",
+            &[
+                ("provider", "elevenlabs"),
+                ("label", "Voice"),
+                ("api_key", "wrong-key-1234"),
+                ("base_url", &base),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("id=\"conn-error\"") && html.contains("value=\"Voice\""),
+        "the error is shown and the label kept"
+    );
+    assert!(
+        !html.contains("wrong-key-1234"),
+        "the key is not echoed back into the page"
+    );
+    assert!(app.store().connections(1).await.unwrap().is_empty());
+
+    let bad_url = app
+        .post_form(
+            &client,
+            "/settings/providers",
+            &[
+                ("provider", "vapi"),
+                ("label", "X"),
+                ("api_key", "k"),
+                ("base_url", "ftp://nope"),
+            ],
+        )
+        .await;
+    assert_eq!(bad_url.status(), StatusCode::BAD_REQUEST);
+    assert!(bad_url
+        .text()
+        .await
+        .unwrap()
+        .contains("base URL must start with https://"));
+
+    let ok = app
+        .post_form(
+            &client,
+            "/settings/providers",
+            &[
+                ("provider", "elevenlabs"),
+                ("label", "Voice"),
+                ("api_key", voxhive_sim::DEFAULT_EL_KEY),
+                ("base_url", &base),
+            ],
+        )
+        .await;
+    assert_redirects_to(&ok, "/settings/providers");
+    let id = app.store().connections(1).await.unwrap()[0].id;
+    let rate = app
+        .post_form(
+            &client,
+            &format!("/settings/providers/{id}/rate"),
+            &[("usd_per_credit", "0.0003")],
+        )
+        .await;
+    assert_redirects_to(&rate, "/settings/providers");
+    assert_eq!(
+        app.store()
+            .connection(1, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .usd_per_credit_nano,
+        Some(300_000)
+    );
+    let (_, page) = app.page(&client, "/settings/providers").await;
+    assert!(
+        page.contains("value=\"0.0003\"")
+            && page.contains(&format!(
+                "…{}",
+                &voxhive_sim::DEFAULT_EL_KEY[voxhive_sim::DEFAULT_EL_KEY.len() - 4..]
+            ))
+    );
+
+    let switch = app
+        .post_form(
+            &client,
+            "/connections/active",
+            &[("connection_id", &id.to_string()), ("back", "/calls")],
+        )
+        .await;
+    assert_redirects_to(&switch, "/calls");
+    assert_eq!(app.store().active_connection(1, 1).await.unwrap(), Some(id));
+
+    let removed = app
+        .post_form(&client, &format!("/settings/providers/{id}/remove"), &[])
+        .await;
+    assert_redirects_to(&removed, "/settings/providers");
+    assert!(app.store().connections(1).await.unwrap().is_empty());
+    assert_eq!(
+        app.store().active_connection(1, 1).await.unwrap(),
+        None,
+        "the choice falls back to all"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn onboarding_connects_the_chosen_provider_and_lands_on_the_dashboard() {
+    let sim = spawn_sim().await;
+    let app = spawn_app().await;
+    app.add_user("ada@example.com", "Acme", Role::Owner).await;
+    let client = app.signed_in("ada@example.com").await;
+    let (_, usage) = app.page(&client, "/usage").await;
+    assert!(
+        usage.contains("href=\"/start\""),
+        "a new workspace is pointed to onboarding"
+    );
+    let res = app
+        .post_form(
+            &client,
+            "/start",
+            &[
+                ("provider", "vapi"),
+                ("mode", "import"),
+                ("label", "Main"),
+                ("api_key", voxhive_sim::DEFAULT_VAPI_KEYS[1]),
+                ("base_url", &sim.base_url()),
+            ],
+        )
+        .await;
+    assert_redirects_to(&res, "/usage");
+    let (_, usage) = app.page(&client, "/usage").await;
+    assert!(
+        usage.contains("Connected &#34;Main&#34;. Import its assistants"),
+        "{usage}"
+    );
+    assert!(
+        usage.contains("<option value=\"1\" selected>Main</option>"),
+        "the new connection is the active one"
+    );
     app.stop().await;
 }

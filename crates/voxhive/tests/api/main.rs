@@ -11,3 +11,4 @@ mod isolation;
 mod json_api;
 mod ops;
 mod roles;
+mod secrets;
