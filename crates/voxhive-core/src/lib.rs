@@ -1,6 +1,7 @@
 //! Domain types and pure logic shared by every VoxHive crate.
 
 pub mod crypto;
+pub mod doc;
 pub mod email;
 pub mod money;
 pub mod password;

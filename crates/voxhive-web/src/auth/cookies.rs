@@ -68,3 +68,29 @@ pub fn read_flash(headers: &HeaderMap) -> Option<Flash> {
         copy: get("c").filter(|c| !c.is_empty()),
     })
 }
+
+/// The CSRF token of forms shown before sign-in: the browser's `vh_csrf` cookie, or a new one.
+pub struct PreSessionToken {
+    pub value: String,
+    minted: bool,
+}
+
+impl PreSessionToken {
+    /// The token of this request's browser, minting one when it has none.
+    pub fn of(headers: &HeaderMap) -> Self {
+        match read(headers, PRE_CSRF) {
+            Some(value) if value.len() >= 32 => Self { value, minted: false },
+            _ => Self {
+                value: voxhive_core::secret::random_token(32),
+                minted: true,
+            },
+        }
+    }
+
+    /// Sets the cookie on a response when the token is new.
+    pub fn attach(&self, res: &mut axum::response::Response, secure: bool) {
+        if self.minted {
+            super::session::append_cookie(res, build(PRE_CSRF, self.value.clone(), 24 * 3600, secure));
+        }
+    }
+}

@@ -14,6 +14,7 @@ use voxhive_core::time::now_ms;
 use voxhive_core::{password, Email};
 use voxhive_store::NewSession;
 
+use super::cookies::PreSessionToken;
 use super::rate_limit::{self, LoginKeys};
 use super::session::append_cookie;
 use super::{cookies, SignedIn};
@@ -50,14 +51,6 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-/// The pre-sign-in CSRF token of this browser, minted when it has none.
-fn pre_csrf(parts: &Parts) -> (String, bool) {
-    match cookies::read(&parts.headers, cookies::PRE_CSRF) {
-        Some(t) if t.len() >= 32 => (t, false),
-        _ => (random_token(32), true),
-    }
-}
-
 pub async fn show_login(
     State(state): State<AppState>,
     signed_in: Option<Extension<Arc<SignedIn>>>,
@@ -67,31 +60,21 @@ pub async fn show_login(
     if signed_in.is_some() {
         return Redirect::to(&safe_next(q.next.as_deref())).into_response();
     }
-    let (csrf, minted) = pre_csrf(&parts);
+    let token = PreSessionToken::of(&parts.headers);
     let page = LoginPage {
-        csrf: csrf.clone(),
+        csrf: token.value.clone(),
         email: q.email.unwrap_or_default(),
         next: safe_next(q.next.as_deref()),
         error: None,
         flash: cookies::read_flash(&parts.headers),
         assets: assets::urls(),
     };
-    respond(&state, page, &csrf, minted, StatusCode::OK)
+    respond(&state, page, &token, StatusCode::OK)
 }
 
-fn respond(state: &AppState, page: LoginPage, csrf: &str, minted: bool, status: StatusCode) -> Response {
+fn respond(state: &AppState, page: LoginPage, token: &PreSessionToken, status: StatusCode) -> Response {
     let mut res = (status, crate::views::Page(page)).into_response();
-    if minted {
-        append_cookie(
-            &mut res,
-            cookies::build(
-                cookies::PRE_CSRF,
-                csrf.to_string(),
-                24 * 3600,
-                state.config.secure_cookies,
-            ),
-        );
-    }
+    token.attach(&mut res, state.config.secure_cookies);
     res
 }
 
@@ -108,17 +91,17 @@ pub async fn sign_in(State(state): State<AppState>, parts: Parts, Form(form): Fo
     let ip = rate_limit::client_ip(&parts, state.config.trust_proxy);
     let keys = LoginKeys::new(&ip, &form.email);
     let next = safe_next(form.next.as_deref());
-    let (csrf, _) = pre_csrf(&parts);
+    let token = PreSessionToken::of(&parts.headers);
     let fail = |error: &str, status| {
         let page = LoginPage {
-            csrf: csrf.clone(),
+            csrf: token.value.clone(),
             email: form.email.trim().to_string(),
             next: next.clone(),
             error: Some(error.to_string()),
             flash: None,
             assets: assets::urls(),
         };
-        respond(&state, page, &csrf, false, status)
+        respond(&state, page, &token, status)
     };
     if let Err(err) = rate_limit::check(&state, &keys).await {
         let AppError::RateLimited { retry_after_secs, .. } = &err else {

@@ -7,9 +7,9 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use voxhive_core::password;
-use voxhive_core::secret::{digest, random_token};
+use voxhive_core::secret::digest;
 
-use super::cookies;
+use super::cookies::{self, PreSessionToken};
 use super::session::append_cookie;
 use crate::assets::{self, AssetUrls};
 use crate::error::{AppError, AppResult};
@@ -48,29 +48,21 @@ fn link_error(err: AppError) -> AppError {
 }
 
 fn page(state: &AppState, parts: &Parts, email: String, error: Option<String>) -> Response {
-    let (csrf, minted) = match cookies::read(&parts.headers, cookies::PRE_CSRF) {
-        Some(t) if t.len() >= 32 => (t, false),
-        _ => (random_token(32), true),
-    };
+    let token = PreSessionToken::of(&parts.headers);
     let status = if error.is_some() {
         axum::http::StatusCode::BAD_REQUEST
     } else {
         axum::http::StatusCode::OK
     };
     let tpl = SetPasswordPage {
-        csrf: csrf.clone(),
+        csrf: token.value.clone(),
         email,
         error,
         assets: assets::urls(),
         min_len: password::MIN_LEN,
     };
     let mut res = (status, Page(tpl)).into_response();
-    if minted {
-        append_cookie(
-            &mut res,
-            cookies::build(cookies::PRE_CSRF, csrf, 24 * 3600, state.config.secure_cookies),
-        );
-    }
+    token.attach(&mut res, state.config.secure_cookies);
     res
 }
 

@@ -1,0 +1,363 @@
+//! What the VoxHive client costs over bare HTTP: listing 10,000 Vapi calls in 100 pages from the
+//! simulator on 127.0.0.1, through `ProviderClient::list_calls` and through a bare reqwest loop that
+//! sends the same requests, in the same process and the same run.
+//!
+//! ```text
+//! cargo run --release -p voxhive-providers --example client_overhead [-- --rounds N] [-- --json FILE]
+//! ```
+//!
+//! Both sides ask for the same pages (`limit=101`, newest first, each next page bounded by
+//! `createdAtLe=<oldest createdAt seen>`), parse each whole body with `serde_json` into a `Value`,
+//! drop the one item each page repeats from the page before, and keep every document to the end.
+//! The seeded data has no two calls sharing a `createdAt`, so each page after the first repeats
+//! exactly one item; 101 per page is what makes the 10,000 calls exactly 100 requests
+//! (101 + 99 × 100 new items, the last page short). Both sides' request counts are checked.
+//!
+//! What the client does beyond the bare loop, kept in the measurement because it is the client's
+//! cost: a tokio timeout per request, a semaphore permit, building the URL and query from its
+//! `Request` description, reading `Retry-After`; per item, cloning its id into a `RemoteDoc` and
+//! parsing `createdAt` with jiff (twice for the items of a full page: once to filter, once to
+//! collect the ids at the new edge) where the bare loop compares the fixed-width strings.
+//! The timings include the simulator rendering the pages, which is the same for both sides.
+
+use std::collections::HashSet;
+use std::error::Error;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use reqwest::header::AUTHORIZATION;
+use serde_json::{json, Value};
+use voxhive_providers::{build_client, CallQuery, ClientConfig, ProviderClient, ProviderKind};
+use voxhive_sim::{Faults, SimConfig, Sizes, VapiOrgConfig, DEFAULT_VAPI_KEYS};
+
+/// Calls seeded in the one organisation.
+const CALLS: usize = 10_000;
+/// Items per list request; with the one repeated item per page, 10,000 calls take 100 requests.
+const PAGE_SIZE: u32 = 101;
+/// Requests one full listing takes.
+const PAGES: usize = 100;
+/// Timed runs of each side, alternating, after one warm-up run of each.
+const DEFAULT_ROUNDS: usize = 7;
+/// The ratio of medians (client / bare) the client should stay under.
+const GOAL: f64 = 1.1;
+
+type BoxError = Box<dyn Error + Send + Sync>;
+
+struct Args {
+    rounds: usize,
+    json: Option<String>,
+}
+
+fn args() -> Result<Args, BoxError> {
+    let mut parsed = Args {
+        rounds: DEFAULT_ROUNDS,
+        json: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--json" => parsed.json = Some(args.next().ok_or("--json needs a file")?),
+            "--rounds" => {
+                parsed.rounds = args.next().ok_or("--rounds needs a number")?.parse()?;
+                if parsed.rounds == 0 {
+                    return Err("--rounds must be at least 1".into());
+                }
+            }
+            other => return Err(format!("unknown argument {other:?} (expected --rounds N, --json FILE)").into()),
+        }
+    }
+    Ok(parsed)
+}
+
+/// What one listing returned.
+struct Fetched {
+    /// The documents, in the order they were listed.
+    docs: Vec<Value>,
+    /// List requests sent, when the side can tell.
+    requests: Option<usize>,
+    /// Response body bytes read, when the side can tell.
+    bytes: Option<usize>,
+}
+
+impl Fetched {
+    fn ids(&self) -> Vec<String> {
+        self.docs
+            .iter()
+            .map(|d| d["id"].as_str().expect("every listed call has an id").to_owned())
+            .collect()
+    }
+}
+
+/// The whole listing through the VoxHive client, as a sync would ask for it.
+async fn through_client(client: &dyn ProviderClient) -> Result<usize, BoxError> {
+    let listing = client.list_calls(CallQuery::default()).await?;
+    assert!(listing.skipped.is_empty(), "the simulator sends no malformed record");
+    Ok(listing.items.len())
+}
+
+/// The whole listing through the client, page by page, to count its requests (not timed).
+async fn through_client_pages(client: &dyn ProviderClient) -> Result<Fetched, BoxError> {
+    let mut pager = client.call_pages(CallQuery::default());
+    let mut docs = Vec::new();
+    let mut requests = 0;
+    while let Some(page) = pager.next_page().await? {
+        requests += 1;
+        docs.extend(page.items.into_iter().map(|d| d.doc));
+    }
+    Ok(Fetched {
+        docs,
+        requests: Some(requests),
+        bytes: None,
+    })
+}
+
+/// The `createdAt` of a listed call. The simulator writes them fixed-width (`2026-01-02T03:04:05.678Z`),
+/// so comparing the strings orders them; the client parses them instead, as it must for a real provider.
+fn created_at(doc: &Value) -> &str {
+    doc.get("createdAt")
+        .and_then(Value::as_str)
+        .expect("every seeded call has a createdAt")
+}
+
+fn id(doc: &Value) -> &str {
+    doc.get("id")
+        .and_then(Value::as_str)
+        .expect("every seeded call has an id")
+}
+
+/// The same listing with nothing but reqwest and serde_json: the same requests, the same windowing.
+async fn bare(http: &reqwest::Client, url: &str, auth: &str) -> Result<Fetched, BoxError> {
+    let limit = PAGE_SIZE.to_string();
+    let mut docs: Vec<Value> = Vec::new();
+    // The oldest createdAt returned so far, whether the next window includes it, and the ids returned at it.
+    let mut edge: Option<String> = None;
+    let mut inclusive = true;
+    let mut at_edge: HashSet<String> = HashSet::new();
+    let mut requests = 0;
+    let mut bytes = 0;
+    loop {
+        let mut request = http.get(url).header(AUTHORIZATION, auth).query(&[("limit", &limit)]);
+        if let Some(edge) = &edge {
+            let key = if inclusive { "createdAtLe" } else { "createdAtLt" };
+            request = request.query(&[(key, edge)]);
+        }
+        let body = request.send().await?.error_for_status()?.bytes().await?;
+        requests += 1;
+        bytes += body.len();
+        let Value::Array(page) = serde_json::from_slice::<Value>(&body)? else {
+            return Err("a Vapi list page is not an array".into());
+        };
+        let returned = page.len();
+        let oldest = page.iter().map(created_at).min().map(str::to_owned);
+        let first_new = docs.len();
+        let mut fresh_at_edge = false;
+        for doc in page {
+            let keep = match edge.as_deref() {
+                Some(edge) if created_at(&doc) > edge => false,
+                Some(edge) if created_at(&doc) == edge => {
+                    let fresh = at_edge.insert(id(&doc).to_owned());
+                    fresh_at_edge |= fresh;
+                    fresh
+                }
+                _ => true,
+            };
+            if keep {
+                docs.push(doc);
+            }
+        }
+        if returned < PAGE_SIZE as usize {
+            break;
+        }
+        let oldest = oldest.ok_or("a full page is empty")?;
+        match edge.as_deref() {
+            Some(edge) if oldest.as_str() == edge && fresh_at_edge => {}
+            Some(edge) if oldest.as_str() == edge && inclusive => inclusive = false,
+            Some(edge) if oldest.as_str() >= edge => return Err("the window did not move".into()),
+            _ => {
+                at_edge = docs[first_new..]
+                    .iter()
+                    .filter(|d| created_at(d) == oldest)
+                    .map(|d| id(d).to_owned())
+                    .collect();
+                edge = Some(oldest);
+                inclusive = true;
+            }
+        }
+    }
+    Ok(Fetched {
+        docs,
+        requests: Some(requests),
+        bytes: Some(bytes),
+    })
+}
+
+/// Median and p95 (nearest rank, so the slowest run when there are fewer than 20) of some durations.
+fn stats(samples: &[Duration]) -> (Duration, Duration) {
+    let mut sorted = samples.to_vec();
+    sorted.sort();
+    let n = sorted.len();
+    let median = if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+    };
+    let rank = (0.95 * n as f64).ceil() as usize;
+    (median, sorted[rank.clamp(1, n) - 1])
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// The peak resident set size of this process (simulator included), in KiB.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    let args = args()?;
+    let key = DEFAULT_VAPI_KEYS[0];
+    let config = SimConfig {
+        vapi_orgs: vec![VapiOrgConfig {
+            name: "Benchmark Org".into(),
+            api_key: key.into(),
+        }],
+        elevenlabs_workspaces: Vec::new(),
+        sizes: Sizes {
+            assistants_per_org: 4,
+            calls: CALLS,
+            days: 90,
+        },
+        faults: Faults::default(),
+        // A fixed end of history, so every run lists the same data.
+        now: Some("2026-01-05T00:00:00Z".parse()?),
+        ..SimConfig::default()
+    };
+    let addr: SocketAddr = "127.0.0.1:0".parse()?;
+    let sim = voxhive_sim::start(config, addr).await?;
+    assert_eq!(
+        sim.vapi_call_count(key),
+        CALLS,
+        "one organisation holds every seeded call"
+    );
+
+    let mut client_config = ClientConfig::new(ProviderKind::Vapi, key, Some(sim.base_url()));
+    client_config.page_size = Some(PAGE_SIZE);
+    let client = build_client(client_config);
+    let http = reqwest::Client::new();
+    let url = format!("{}/call", sim.base_url());
+    let auth = format!("Bearer {key}");
+
+    // Warm-up, which also checks that both sides list the same calls, each once, in as many requests.
+    let via_client = through_client_pages(client.as_ref()).await?;
+    let via_bare = bare(&http, &url, &auth).await?;
+    let client_ids = via_client.ids();
+    let bare_ids = via_bare.ids();
+    assert_eq!(client_ids.len(), CALLS, "the client lists every seeded call");
+    assert_eq!(bare_ids.len(), CALLS, "the bare loop lists every seeded call");
+    assert_eq!(client_ids, bare_ids, "both sides list the same calls in the same order");
+    assert_eq!(
+        client_ids.iter().collect::<HashSet<_>>().len(),
+        CALLS,
+        "no call is listed twice"
+    );
+    assert_eq!(via_client.requests, Some(PAGES), "the client takes {PAGES} requests");
+    assert_eq!(via_bare.requests, Some(PAGES), "the bare loop takes {PAGES} requests");
+    let body_bytes = via_bare.bytes.unwrap_or_default();
+    drop((via_client, via_bare, client_ids, bare_ids));
+    // And one warm-up of the timed path of the client.
+    assert_eq!(through_client(client.as_ref()).await?, CALLS);
+
+    let mut client_times = Vec::with_capacity(args.rounds);
+    let mut bare_times = Vec::with_capacity(args.rounds);
+    let (mut client_items, mut bare_items) = (0, 0);
+    for _ in 0..args.rounds {
+        let started = Instant::now();
+        let listing = client.list_calls(CallQuery::default()).await?;
+        client_times.push(started.elapsed());
+        // Freeing the 10,000 documents is left out of both sides' timings.
+        client_items = listing.items.len();
+        assert_eq!(client_items, CALLS, "the client lists every seeded call");
+        drop(listing);
+
+        let started = Instant::now();
+        let fetched = bare(&http, &url, &auth).await?;
+        bare_times.push(started.elapsed());
+        bare_items = fetched.docs.len();
+        assert_eq!(bare_items, CALLS, "the bare loop lists every seeded call");
+        assert_eq!(fetched.requests, Some(PAGES));
+        drop(fetched);
+    }
+    assert_eq!(client_items, bare_items);
+
+    let (client_median, client_p95) = stats(&client_times);
+    let (bare_median, bare_p95) = stats(&bare_times);
+    let ratio = client_median.as_secs_f64() / bare_median.as_secs_f64();
+    let ratio_p95 = client_p95.as_secs_f64() / bare_p95.as_secs_f64();
+    let rss = peak_rss_kib();
+
+    println!(
+        "Vapi list_calls: {CALLS} calls, {PAGES} pages of limit={PAGE_SIZE}, {:.1} MB of JSON per listing, \
+         simulator on 127.0.0.1, {} rounds each (alternating, after one warm-up)",
+        body_bytes as f64 / 1e6,
+        args.rounds
+    );
+    println!();
+    println!(
+        "{:<8} {:>12} {:>12} {:>8} {:>6}",
+        "side", "median", "p95", "items", "pages"
+    );
+    for (side, median, p95, items) in [
+        ("client", client_median, client_p95, client_items),
+        ("bare", bare_median, bare_p95, bare_items),
+    ] {
+        println!(
+            "{side:<8} {:>9.1} ms {:>9.1} ms {items:>8} {PAGES:>6}",
+            ms(median),
+            ms(p95)
+        );
+    }
+    println!();
+    println!(
+        "ratio client/bare: median {ratio:.3}, p95 {ratio_p95:.3} (goal: median at most {GOAL}) {}",
+        if ratio <= GOAL { "OK" } else { "OVER GOAL" }
+    );
+    match rss {
+        Some(kib) => println!("peak RSS (VmHWM, simulator included): {:.1} MiB", kib as f64 / 1024.0),
+        None => println!("peak RSS: /proc/self/status not readable"),
+    }
+
+    if let Some(path) = &args.json {
+        let report = json!({
+            "calls": CALLS,
+            "pages": PAGES,
+            "page_size": PAGE_SIZE,
+            "rounds": args.rounds,
+            "json_bytes_per_listing": body_bytes,
+            "client": {
+                "median_ms": ms(client_median),
+                "p95_ms": ms(client_p95),
+                "items": client_items,
+                "samples_ms": client_times.iter().copied().map(ms).collect::<Vec<_>>(),
+            },
+            "bare": {
+                "median_ms": ms(bare_median),
+                "p95_ms": ms(bare_p95),
+                "items": bare_items,
+                "samples_ms": bare_times.iter().copied().map(ms).collect::<Vec<_>>(),
+            },
+            "ratio_median": ratio,
+            "ratio_p95": ratio_p95,
+            "goal_ratio": GOAL,
+            "peak_rss_kib": rss,
+        });
+        std::fs::write(path, serde_json::to_string_pretty(&report)? + "\n")?;
+        println!("figures written to {path}");
+    }
+
+    sim.shutdown().await;
+    Ok(())
+}
