@@ -118,7 +118,11 @@ fn merge_present(
         (_, Value::Object(o), Value::Object(t)) => {
             let empty = Map::new();
             let b = base.and_then(Value::as_object).unwrap_or(&empty);
-            let keys = o.keys().chain(t.keys().filter(|k| !o.contains_key(*k)));
+            // The base's keys in its order, then keys new on our side, then on theirs.
+            let keys = b
+                .keys()
+                .chain(o.keys().filter(|k| !b.contains_key(*k)))
+                .chain(t.keys().filter(|k| !b.contains_key(*k) && !o.contains_key(*k)));
             let mut merged = Map::new();
             for key in keys {
                 let value = merge_entry(&path.key(key), b.get(key), o.get(key), t.get(key), conflicts);

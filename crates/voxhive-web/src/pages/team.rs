@@ -80,7 +80,7 @@ async fn render(auth: &Auth, state: &AppState, invite: InviteValues) -> AppResul
             .await?
             .into_iter()
             .map(|e| ActivityRow {
-                actor: e.actor.unwrap_or_else(|| "a removed user".into()),
+                actor: actor_name(e.actor, &e.detail),
                 action: describe_action(&e.action).to_string(),
                 target: e.target,
                 when: relative(e.at, now),
@@ -97,6 +97,17 @@ async fn render(auth: &Auth, state: &AppState, invite: InviteValues) -> AppResul
         roles: &Role::ALL,
         invite,
     }))
+}
+
+/// Who did something: their e-mail, the command line, or a user since deleted.
+fn actor_name(actor: Option<String>, detail: &str) -> String {
+    let via_cli = serde_json::from_str::<serde_json::Value>(detail).is_ok_and(|d| d["via"] == "cli");
+    match actor {
+        Some(email) if via_cli => format!("{email} (command line)"),
+        Some(email) => email,
+        None if via_cli => "The command line".into(),
+        None => "A deleted account".into(),
+    }
 }
 
 fn describe_action(action: &str) -> &str {

@@ -563,3 +563,200 @@ async fn an_invited_member_sets_a_password_from_the_one_time_link_and_signs_in()
     app.stop().await;
     assert_no_problems(&problems);
 }
+
+/// Chooses the radio input `name`=`value` by clicking the `label.choice` around it, as a user
+/// clicks the visible card (the input itself is styled away), and checks that it took.
+async fn choose(browser: &Browser, name: &str, value: &str) {
+    let xpath = format!(
+        "//label[contains(concat(' ', normalize-space(@class), ' '), ' choice ')][input[@type='radio' and @name='{name}' and @value='{value}']]"
+    );
+    let choice = wait_for(&format!("the choice {name}={value} is on the page"), async || {
+        browser.find_xpath(&xpath).await
+    })
+    .await;
+    click(browser, &choice, &format!("the choice {name}={value}")).await;
+    let radio = element(browser, &format!("input[name=\"{name}\"][value=\"{value}\"]")).await;
+    assert_eq!(
+        browser.execute_on(&radio, "return arguments[0].checked").await,
+        json!(true),
+        "clicking its card chooses {name}={value}"
+    );
+}
+
+/// Opens the "Advanced" section of the connection form, if it is closed.
+async fn open_advanced(browser: &Browser) {
+    if browser.find("details.advanced[open]").await.is_none() {
+        click(
+            browser,
+            &element(browser, "details.advanced > summary").await,
+            "the Advanced summary",
+        )
+        .await;
+    }
+    wait_for("the Advanced section is open", async || {
+        browser.find("details.advanced[open]").await
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_new_owner_connects_a_provider_from_start_and_lands_on_the_dashboard() {
+    let sim = support::spawn_sim().await;
+    let app = support::spawn_app().await;
+    app.add_user(OWNER, WORKSPACE, Role::Owner).await;
+    let workspace = app
+        .store()
+        .workspace_by_name(WORKSPACE)
+        .await
+        .expect("read the workspace")
+        .expect("the owner's workspace exists")
+        .id;
+    let browser = Browser::start().await;
+    resize(&browser, DESKTOP).await;
+    sign_in(&browser, &app, OWNER, support::PASSWORD).await;
+    let mut problems = Vec::new();
+
+    // The empty dashboard points to onboarding.
+    let connect = wait_for("the Usage page links to onboarding", async || {
+        browser
+            .find_xpath("//a[@href='/start' and normalize-space()='Connect a provider']")
+            .await
+    })
+    .await;
+    click(&browser, &connect, "the Connect a provider link").await;
+    wait_for_path(&browser, "/start").await;
+
+    // Step by step: ElevenLabs, import, a label and key, and the simulator as the endpoint.
+    choose(&browser, "provider", "elevenlabs").await;
+    choose(&browser, "mode", "import").await;
+    fill(&browser, "#conn-label", "Support line").await;
+    fill(&browser, "#conn-key", voxhive_sim::DEFAULT_EL_KEY).await;
+    open_advanced(&browser).await;
+    fill(&browser, "#conn-base", &sim.base_url()).await;
+    problems.extend(heading_problems(&browser, "start-filled-in").await);
+    problems.extend(check_page(&browser, "start-filled-in").await);
+    click(&browser, &button(&browser, "Connect").await, "the Connect button").await;
+
+    // The dashboard, with the news and the new connection chosen in the top bar.
+    wait_for_path(&browser, "/usage").await;
+    let flash = browser.text(&element(&browser, ".flash.flash-success").await).await;
+    assert!(
+        flash.contains("Connected") && flash.contains("Support line"),
+        "a success message names the new connection, got {flash:?}"
+    );
+    let connections = app.store().connections(workspace).await.expect("read the connections");
+    assert_eq!(connections.len(), 1, "one connection was created");
+    let (id, label) = (connections[0].id, connections[0].label.clone());
+    assert_eq!(label, "Support line");
+    assert_eq!(connections[0].provider, "elevenlabs");
+    let select = element(&browser, "#connection-select").await;
+    assert_eq!(
+        browser.property(&select, "value").await,
+        json!(id.to_string()),
+        "the top bar shows the new connection"
+    );
+    let shown = browser
+        .execute_on(
+            &select,
+            "return arguments[0].options[arguments[0].selectedIndex].textContent.trim()",
+        )
+        .await;
+    assert_eq!(shown, json!("Support line"));
+    problems.extend(
+        console_errors(&browser)
+            .await
+            .into_iter()
+            .map(|e| format!("usage after connecting: console error: {e}")),
+    );
+
+    // Settings, Providers lists it.
+    click(
+        &browser,
+        &element(&browser, &nav_link_selector("/settings/providers")).await,
+        "the Providers link",
+    )
+    .await;
+    wait_for_path(&browser, "/settings/providers").await;
+    let rows = browser
+        .execute(
+            "return Array.from(document.querySelectorAll('table tbody tr'), r => r.querySelector('td').textContent.trim().split('\\n')[0].trim())",
+            vec![],
+        )
+        .await;
+    assert_eq!(rows, json!(["Support line"]), "one connection is listed");
+    problems.extend(heading_problems(&browser, "settings-providers-one-connection").await);
+    problems.extend(check_page(&browser, "settings-providers-one-connection").await);
+
+    // A wrong key is refused at the field, the form keeps what was typed but the key, and
+    // nothing is created.
+    browser.goto(&app.url("/start")).await;
+    wait_for_path(&browser, "/start").await;
+    choose(&browser, "provider", "elevenlabs").await;
+    fill(&browser, "#conn-label", "Backup line").await;
+    fill(&browser, "#conn-key", "wrong-key-1234").await;
+    open_advanced(&browser).await;
+    fill(&browser, "#conn-base", &sim.base_url()).await;
+    click(&browser, &button(&browser, "Connect").await, "the Connect button").await;
+    let error = element(&browser, "p#conn-error").await;
+    wait_for_path(&browser, "/start").await;
+    let message = browser.text(&error).await;
+    assert!(
+        message.contains("ElevenLabs refused the API key"),
+        "the error says the key was refused, got {message:?}"
+    );
+    assert_eq!(
+        browser.property(&element(&browser, "#conn-label").await, "value").await,
+        json!("Backup line"),
+        "the form keeps the label"
+    );
+    assert_eq!(
+        browser.property(&element(&browser, "#conn-key").await, "value").await,
+        json!(""),
+        "the refused key is not put back into the page"
+    );
+    let provider = element(&browser, "input[name=\"provider\"][value=\"elevenlabs\"]").await;
+    assert_eq!(
+        browser.execute_on(&provider, "return arguments[0].checked").await,
+        json!(true),
+        "the form keeps the chosen provider"
+    );
+    assert_eq!(
+        browser
+            .execute_on(
+                &element(&browser, "#conn-key").await,
+                "return arguments[0].getAttribute('aria-invalid')"
+            )
+            .await,
+        json!("true"),
+        "the key field is marked invalid"
+    );
+    assert_eq!(
+        app.store()
+            .connections(workspace)
+            .await
+            .expect("read the connections")
+            .len(),
+        1,
+        "no second connection was created"
+    );
+    for violation in axe_violations(&browser).await {
+        problems.push(format!("start with an error: axe {violation}"));
+    }
+    // The message sits below the fold, under the fields; the screenshot is of it.
+    browser
+        .execute_on(&error, "arguments[0].scrollIntoView({ block: 'center' })")
+        .await;
+    save_screenshot(&browser, "start-error-desktop").await;
+    // A refused key answers 422, which Chromium logs as "Failed to load resource"; that is the
+    // right status, not a page error, so only those entries are allowed here.
+    for error in console_errors(&browser).await {
+        if !error.contains("status of 422") {
+            problems.push(format!("start with an error: console error: {error}"));
+        }
+    }
+
+    browser.close().await;
+    app.stop().await;
+    sim.shutdown().await;
+    assert_no_problems(&problems);
+}

@@ -1,10 +1,11 @@
-//! The browser side of the suite: one chromedriver process for the whole test binary, and a small
-//! W3C WebDriver client speaking JSON over plain HTTP with reqwest.
+//! The browser side of the suite: one chromedriver process for the whole test binary, and a
+//! fantoccini client per Chromium session, connected to chromedriver over plain HTTP on 127.0.0.1.
 //!
-//! Why not fantoccini: with `default-features = false` it has no connector a caller can build
-//! without naming `hyper-util` (its `ClientBuilder::new` takes a `hyper_util` connector, and
-//! `native()` / `rustls()` need its TLS features), and this crate may not gain dependencies. The
-//! handful of WebDriver commands the suite needs fit in this file.
+//! fantoccini is built without its TLS features (`default-features = false`), so the client is
+//! made with `ClientBuilder::new` over hyper-util's plain `HttpConnector`. The two commands
+//! fantoccini has no method for are Chromium's own endpoints, sent through its extension-command
+//! trait `WebDriverCompatibleCommand`: `goog/cdp/execute` (the viewport size) and `se/log` (the
+//! browser console).
 //!
 //! Cleanup: statics are never dropped, so `kill_on_drop` cannot end a chromedriver held in one.
 //! Instead chromedriver runs under a tiny `sh` watchdog in its own process group, whose stdin is a
@@ -13,25 +14,25 @@
 //! chromedriver and every Chromium it started. Each session is also closed explicitly, or by
 //! `Drop` when a test panics, so a failing test does not leave a browser running until the end.
 
-use std::io::{Read as _, Write as _};
-use std::net::TcpStream;
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context as _};
+use fantoccini::error::CmdError;
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 use tokio::sync::{OnceCell, Semaphore, SemaphorePermit};
+
+pub use fantoccini::elements::Element;
 
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// How long any wait for a condition in the browser may take before the test fails.
 pub const DEADLINE: Duration = Duration::from_secs(15);
-
-/// The key under which WebDriver returns an element reference.
-const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// The workspace's `target` directory.
 pub fn target_dir() -> PathBuf {
@@ -40,7 +41,8 @@ pub fn target_dir() -> PathBuf {
 
 /// The chromedriver process shared by every test of this binary.
 struct Chromedriver {
-    port: u16,
+    /// `http://127.0.0.1:<port>`, where the fantoccini clients connect.
+    url: String,
     log: PathBuf,
     /// The watchdog `sh`; kept so its stdin pipe stays open for the life of the test binary.
     _watchdog: Child,
@@ -90,7 +92,10 @@ async fn start_chromedriver() -> Chromedriver {
         .expect("start chromedriver (through sh)");
     let lifeline = watchdog.stdin.take().expect("the watchdog's stdin");
 
-    let status_url = format!("http://127.0.0.1:{port}/status");
+    // Readiness is asked before any session exists, and a fantoccini client is a session; a plain
+    // GET of `/status` answers it.
+    let url = format!("http://127.0.0.1:{port}");
+    let status_url = format!("{url}/status");
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(2))
         .build()
@@ -114,31 +119,65 @@ async fn start_chromedriver() -> Chromedriver {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     Chromedriver {
-        port,
+        url,
         log,
         _watchdog: watchdog,
         _lifeline: lifeline,
     }
 }
 
+/// How fantoccini reaches chromedriver: plain HTTP on 127.0.0.1, no TLS.
+fn connector() -> HttpConnector {
+    HttpConnector::new()
+}
+
+/// A Chromium-specific WebDriver command that fantoccini has no method for:
+/// `POST /session/{id}/{path}` with a JSON body.
+#[derive(Debug)]
+struct ChromiumCommand {
+    path: &'static str,
+    body: Value,
+}
+
+impl ChromiumCommand {
+    /// `goog/cdp/execute`: runs a Chrome DevTools Protocol command on the session's page.
+    fn cdp(cmd: &str, params: Value) -> Self {
+        ChromiumCommand {
+            path: "goog/cdp/execute",
+            body: json!({ "cmd": cmd, "params": params }),
+        }
+    }
+
+    /// `se/log`: the entries of a log (here the browser console) since the last read.
+    fn log(kind: &str) -> Self {
+        ChromiumCommand {
+            path: "se/log",
+            body: json!({ "type": kind }),
+        }
+    }
+}
+
+impl WebDriverCompatibleCommand for ChromiumCommand {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        // Only ever sent through a connected client, which has a session.
+        let session = session_id.expect("a Chromium command is sent within a session");
+        base_url.join(&format!("session/{session}/{}", self.path))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.body.to_string()))
+    }
+}
+
 /// A Chromium session driven through chromedriver, with its own fresh profile.
 pub struct Browser {
-    http: reqwest::Client,
-    port: u16,
+    client: Client,
+    /// Where chromedriver listens and which session this is, for [`Drop`].
+    driver_url: String,
     session: String,
     closed: bool,
     _slot: SemaphorePermit<'static>,
     _profile: tempfile::TempDir,
-}
-
-/// An element reference in the current page.
-#[derive(Clone, Debug)]
-pub struct Element(String);
-
-impl Element {
-    fn as_arg(&self) -> Value {
-        json!({ ELEMENT_KEY: self.0 })
-    }
 }
 
 impl Browser {
@@ -160,29 +199,19 @@ impl Browser {
             format!("--user-data-dir={}", profile.path().display()),
             "--window-size=1280,900".into(),
         ];
-        let capabilities = json!({
-            "capabilities": {
-                "alwaysMatch": {
-                    "browserName": "chrome",
-                    "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
-                    "goog:loggingPrefs": { "browser": "ALL" },
-                    "timeouts": { "pageLoad": 30_000, "script": 30_000, "implicit": 0 },
-                }
-            }
-        });
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .expect("HTTP client");
-        let url = format!("http://127.0.0.1:{}/session", driver.port);
-        let res = http
-            .post(&url)
-            .json(&capabilities)
-            .send()
-            .await
-            .expect("ask chromedriver for a session");
-        let body: Value = res.json().await.expect("chromedriver answers JSON");
-        let Some(session) = body["value"]["sessionId"].as_str() else {
+        let Value::Object(capabilities) = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
+            "goog:loggingPrefs": { "browser": "ALL" },
+            "timeouts": { "pageLoad": 30_000, "script": 30_000, "implicit": 0 },
+        }) else {
+            unreachable!("the capabilities are a JSON object")
+        };
+        let connected = ClientBuilder::new(connector())
+            .capabilities(capabilities)
+            .connect(&driver.url)
+            .await;
+        let client = connected.unwrap_or_else(|e| {
             let output = std::fs::read_to_string(&driver.log).unwrap_or_default();
             let tail: String = output
                 .lines()
@@ -194,63 +223,37 @@ impl Browser {
                 .collect::<Vec<_>>()
                 .join("\n");
             panic!(
-                "chromedriver could not start Chromium: {body}\nchromedriver log ({}):\n{tail}",
+                "chromedriver could not start Chromium: {e}\nchromedriver log ({}):\n{tail}",
                 driver.log.display()
             );
-        };
+        });
+        let session = client
+            .session_creation_response()
+            .expect("a connected client has a session")
+            .session_id()
+            .to_string();
         Browser {
-            http,
-            port: driver.port,
-            session: session.to_string(),
+            client,
+            driver_url: driver.url.clone(),
+            session,
             closed: false,
             _slot: slot,
             _profile: profile,
         }
     }
 
-    async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
-        let url = format!("http://127.0.0.1:{}/session/{}{path}", self.port, self.session);
-        let mut req = self.http.request(method.clone(), &url);
-        if let Some(body) = body {
-            req = req.json(&body);
-        } else if method == reqwest::Method::POST {
-            req = req.json(&json!({}));
-        }
-        let res = req.send().await.with_context(|| format!("{method} {path}"))?;
-        let status = res.status();
-        let body: Value = res
-            .json()
-            .await
-            .with_context(|| format!("{method} {path}: reading the answer"))?;
-        if !status.is_success() {
-            let error = body["value"]["error"].as_str().unwrap_or("unknown error");
-            let message = body["value"]["message"].as_str().unwrap_or_default();
-            let message = message.lines().next().unwrap_or_default();
-            bail!("WebDriver {method} {path} failed: {error}: {message}");
-        }
-        Ok(body["value"].clone())
-    }
-
-    async fn get(&self, path: &str) -> anyhow::Result<Value> {
-        self.command(reqwest::Method::GET, path, None).await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
-        self.command(reqwest::Method::POST, path, Some(body)).await
-    }
-
     /// Opens `url` and waits for it to load.
     pub async fn goto(&self, url: &str) {
-        self.post("/url", json!({ "url": url }))
+        self.client
+            .goto(url)
             .await
             .unwrap_or_else(|e| panic!("open {url}: {e}"));
     }
 
     /// Runs `script` (a function body; `arguments` holds `args`) and returns its result; a
     /// returned promise is awaited.
-    pub async fn try_execute(&self, script: &str, args: Vec<Value>) -> anyhow::Result<Value> {
-        self.post("/execute/sync", json!({ "script": script, "args": args }))
-            .await
+    pub async fn try_execute(&self, script: &str, args: Vec<Value>) -> Result<Value, CmdError> {
+        self.client.execute(script, args).await
     }
 
     pub async fn execute(&self, script: &str, args: Vec<Value>) -> Value {
@@ -259,89 +262,76 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script failed: {e}\nscript: {}", abbreviate(script)))
     }
 
-    async fn find_with(&self, using: &str, value: &str) -> anyhow::Result<Option<Element>> {
-        match self.post("/element", json!({ "using": using, "value": value })).await {
-            Ok(v) => Ok(v[ELEMENT_KEY].as_str().map(|id| Element(id.to_string()))),
-            Err(e) if e.to_string().contains("no such element") => Ok(None),
+    async fn find_by(&self, locator: Locator<'_>) -> Result<Option<Element>, CmdError> {
+        match self.client.find(locator).await {
+            Ok(element) => Ok(Some(element)),
+            Err(e) if e.is_no_such_element() => Ok(None),
             Err(e) => Err(e),
         }
     }
 
     /// The first element matching a CSS selector, if any.
     pub async fn find(&self, css: &str) -> Option<Element> {
-        self.find_with("css selector", css)
+        self.find_by(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("find {css}: {e}"))
     }
 
     /// The first element matching an XPath expression, if any.
     pub async fn find_xpath(&self, xpath: &str) -> Option<Element> {
-        self.find_with("xpath", xpath)
+        self.find_by(Locator::XPath(xpath))
             .await
             .unwrap_or_else(|e| panic!("find {xpath}: {e}"))
     }
 
     /// Clicks an element as a user would (it must be visible and not covered).
-    pub async fn try_click(&self, element: &Element) -> anyhow::Result<()> {
-        self.post(&format!("/element/{}/click", element.0), json!({}))
-            .await
-            .map(|_| ())
+    pub async fn try_click(&self, element: &Element) -> Result<(), CmdError> {
+        element.click().await
     }
 
     /// Replaces the value of a text field by typing `text`.
     pub async fn type_into(&self, element: &Element, text: &str) {
-        self.post(&format!("/element/{}/clear", element.0), json!({}))
-            .await
-            .expect("clear the field");
-        self.post(&format!("/element/{}/value", element.0), json!({ "text": text }))
-            .await
-            .expect("type into the field");
+        element.clear().await.expect("clear the field");
+        element.send_keys(text).await.expect("type into the field");
     }
 
     /// The rendered text of an element.
     pub async fn text(&self, element: &Element) -> String {
-        self.get(&format!("/element/{}/text", element.0))
-            .await
-            .expect("element text")
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        element.text().await.expect("element text")
     }
 
-    /// A DOM property of an element (`value`, `checked`, ...), as JSON.
+    /// A DOM property of an element (`value`, ...), as JSON: a string, or `null` when the element
+    /// has no such property.
     pub async fn property(&self, element: &Element, name: &str) -> Value {
-        self.get(&format!("/element/{}/property/{name}", element.0))
-            .await
-            .expect("element property")
+        Value::from(element.prop(name).await.expect("element property"))
     }
 
     /// Runs a script with an element as `arguments[0]`.
     pub async fn execute_on(&self, element: &Element, script: &str) -> Value {
-        self.execute(script, vec![element.as_arg()]).await
+        let element = serde_json::to_value(element).expect("an element reference is JSON");
+        self.execute(script, vec![element]).await
     }
 
     /// Sets the size of the page's viewport exactly (the window's own size includes browser
     /// chrome, so it would not give a 1280×900 or 390×844 page).
     pub async fn set_viewport(&self, width: u32, height: u32) {
         let params = json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false });
-        self.post(
-            "/goog/cdp/execute",
-            json!({ "cmd": "Emulation.setDeviceMetricsOverride", "params": params }),
-        )
-        .await
-        .expect("set the viewport size");
+        self.client
+            .issue_cmd(ChromiumCommand::cdp("Emulation.setDeviceMetricsOverride", params))
+            .await
+            .expect("set the viewport size");
     }
 
     /// A PNG of the viewport.
     pub async fn screenshot(&self) -> Vec<u8> {
-        let encoded = self.get("/screenshot").await.expect("take a screenshot");
-        base64_decode(encoded.as_str().expect("the screenshot is a base64 string"))
+        self.client.screenshot().await.expect("take a screenshot")
     }
 
     /// Console messages logged since the last call, as (level, message).
     pub async fn console(&self) -> Vec<(String, String)> {
         let entries = self
-            .post("/se/log", json!({ "type": "browser" }))
+            .client
+            .issue_cmd(ChromiumCommand::log("browser"))
             .await
             .expect("read the browser console");
         entries
@@ -362,33 +352,41 @@ impl Browser {
     /// Ends the session and its Chromium.
     pub async fn close(mut self) {
         self.closed = true;
-        let url = format!("http://127.0.0.1:{}/session/{}", self.port, self.session);
-        if let Err(e) = self.http.delete(&url).send().await {
+        if let Err(e) = self.client.clone().close().await {
             eprintln!("closing the browser session failed: {e}");
         }
     }
 }
 
 impl Drop for Browser {
-    /// A test that panics never reaches `close`: end its Chromium here, with a blocking request so
-    /// it works whatever state the async runtime is in.
+    /// A test that panics never reaches `close`, and the runtime its fantoccini client runs on is
+    /// being torn down with it, so that client never sends its own DELETE. Attach a second client
+    /// to the same session, on a runtime in a thread of its own (this thread may be inside the
+    /// test's runtime), and close the session from there.
     fn drop(&mut self) {
         if self.closed {
             return;
         }
-        let request = format!(
-            "DELETE /session/{} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            self.session, self.port
-        );
-        let result = (|| -> std::io::Result<()> {
-            let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
-            stream.set_read_timeout(Some(Duration::from_secs(20)))?;
-            stream.write_all(request.as_bytes())?;
-            let mut answer = Vec::new();
-            stream.read_to_end(&mut answer).map(|_| ())
-        })();
-        if let Err(e) = result {
-            eprintln!("closing the browser session failed: {e}");
+        let (url, session) = (self.driver_url.clone(), self.session.clone());
+        let closing = std::thread::spawn(move || -> Result<(), String> {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime.block_on(async {
+                let client = Client::with_existing_session(&url, &session, connector())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                tokio::time::timeout(Duration::from_secs(20), client.close())
+                    .await
+                    .map_err(|_| "chromedriver did not answer within 20 s".to_string())?
+                    .map_err(|e| e.to_string())
+            })
+        });
+        match closing.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("closing the browser session failed: {e}"),
+            Err(_) => eprintln!("closing the browser session failed: the closing thread panicked"),
         }
     }
 }
@@ -404,33 +402,6 @@ fn abbreviate(script: &str) -> String {
     }
 }
 
-/// Standard base64 (WebDriver screenshots); no crate for it among this crate's dependencies.
-fn base64_decode(text: &str) -> Vec<u8> {
-    fn value(c: u8) -> Option<u32> {
-        match c {
-            b'A'..=b'Z' => Some((c - b'A') as u32),
-            b'a'..=b'z' => Some((c - b'a' + 26) as u32),
-            b'0'..=b'9' => Some((c - b'0' + 52) as u32),
-            b'+' => Some(62),
-            b'/' => Some(63),
-            _ => None,
-        }
-    }
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut buffer, mut bits) = (0u32, 0u32);
-    for c in text.bytes() {
-        let Some(v) = value(c) else { continue }; // padding and line breaks
-        buffer = (buffer << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-            buffer &= (1 << bits) - 1;
-        }
-    }
-    out
-}
-
 /// Polls `probe` until it returns `Some`, failing the test with `what` after [`DEADLINE`].
 pub async fn wait_for<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
     let started = Instant::now();
@@ -442,14 +413,5 @@ pub async fn wait_for<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) 
             panic!("timed out after {DEADLINE:?} waiting until {what}");
         }
         tokio::time::sleep(Duration::from_millis(40)).await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn base64_decodes_what_it_should() {
-        assert_eq!(super::base64_decode("aGVsbG8gd29ybGQ="), b"hello world");
-        assert_eq!(super::base64_decode("AAEC/w=="), [0, 1, 2, 255]);
     }
 }
