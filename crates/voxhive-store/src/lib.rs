@@ -3,6 +3,7 @@
 //! Callers hold a [`Store`] and never learn which engine is below. Each repository module adds
 //! methods to `Store` for one table family.
 
+mod assistants;
 mod audit;
 mod connections;
 mod db;
@@ -17,6 +18,7 @@ mod url;
 mod users;
 mod workspaces;
 
+pub use assistants::{Assistant, AssistantFilter, AssistantState, Becomes, NewRevision, Revision};
 pub use audit::AuditEntry;
 pub use connections::{Connection, NewConnection};
 pub use db::{Engine, PoolStats, Store, StoreOptions};

@@ -1,0 +1,10 @@
+//! The sync engine: moves assistants between VoxHive's store and the providers, deciding every
+//! status transition from the three content hashes (base, local, remote).
+
+mod error;
+mod import;
+mod status;
+
+pub use error::SyncError;
+pub use import::{import_assistants, ImportReport};
+pub use status::SyncStatus;
