@@ -4,6 +4,7 @@
 
 pub mod api;
 mod assets;
+mod assistants;
 pub mod auth;
 mod connections;
 mod error;

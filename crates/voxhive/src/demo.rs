@@ -47,6 +47,7 @@ pub async fn run(config: &mut Config, port: u16, sim_port: u16) -> anyhow::Resul
     let running = server::start(config).await?;
     let workspace_id = seed_account(&running.store).await?;
     connect_simulator(&running.store, &running.master_key, workspace_id, &sim.base_url()).await?;
+    import_assistants(&running.store, workspace_id, &sim.base_url()).await?;
     println!("VoxHive demo is running at http://{}", running.addr);
     println!("Sign in with e-mail {DEMO_EMAIL} and password {DEMO_PASSWORD}");
     println!("Provider simulator (Vapi and ElevenLabs): {}", sim.base_url());
@@ -79,6 +80,19 @@ pub async fn seed_account(store: &Store) -> anyhow::Result<i64> {
         store.add_member(ws.id, user.id, Role::Owner).await?;
     }
     Ok(ws.id)
+}
+
+/// Imports the simulator's assistants into the demo workspace (idempotent).
+async fn import_assistants(store: &Store, workspace_id: i64, base_url: &str) -> anyhow::Result<()> {
+    for connection in store.connections(workspace_id).await? {
+        let Some((_, _, api_key)) = DEMO_CONNECTIONS.iter().find(|(label, _, _)| *label == connection.label) else {
+            continue;
+        };
+        let kind: ProviderKind = connection.provider.parse()?;
+        let client = build_client(ClientConfig::new(kind, *api_key, Some(base_url.to_string())));
+        voxhive_sync::import_assistants(store, client.as_ref(), &connection, None, &|_, _| {}).await?;
+    }
+    Ok(())
 }
 
 /// Connects the demo workspace to the simulator's accounts, once.

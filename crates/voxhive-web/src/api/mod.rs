@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, authenticated by bearer tokens, described by an OpenAPI document.
 
+mod assistants;
 mod connections;
 mod me;
 
@@ -25,6 +26,9 @@ pub fn router() -> Router<AppState> {
             get(connections::show_connection).delete(connections::delete_connection),
         )
         .route("/connections/{id}/test", post(connections::test_connection))
+        .route("/connections/{id}/import", post(assistants::import_connection))
+        .route("/assistants", get(assistants::list_assistants))
+        .route("/assistants/{id}", get(assistants::show_assistant))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .fallback(|| async { ApiError(AppError::NotFound).into_response() })
 }
@@ -41,6 +45,9 @@ pub fn router() -> Router<AppState> {
         connections::show_connection,
         connections::test_connection,
         connections::delete_connection,
+        assistants::import_connection,
+        assistants::list_assistants,
+        assistants::show_assistant,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),

@@ -36,19 +36,6 @@ macro_rules! coming_soon {
         }
     };
 }
-
-coming_soon!(
-    assistants,
-    "Assistants",
-    "/assistants",
-    "Import, edit and review your Vapi and ElevenLabs assistants here, with every change kept in history.",
-    [
-        "Import from every connected account",
-        "Edit locally, review the diff, then push",
-        "Conflict detection and three-way merge",
-        "Revision history and rollback"
-    ]
-);
 coming_soon!(
     knowledge_base,
     "Knowledge Base",

@@ -1,5 +1,6 @@
 //! Server-rendered pages of the signed-in product, one module per page.
 
+mod assistants;
 mod coming_soon;
 mod providers;
 mod start;
@@ -20,7 +21,9 @@ pub fn router() -> Router<AppState> {
         .route("/", get(|| async { Redirect::to("/usage") }))
         .route("/start", get(start::show_start).post(start::connect))
         .route("/usage", get(usage::show_usage))
-        .route("/assistants", get(coming_soon::assistants))
+        .route("/assistants", get(assistants::show_assistants))
+        .route("/assistants/import", post(assistants::import_assistants))
+        .route("/assistants/{id}", get(assistants::show_assistant))
         .route("/knowledge-base", get(coming_soon::knowledge_base))
         .route("/tools", get(coming_soon::tools))
         .route("/phone-numbers", get(coming_soon::phone_numbers))

@@ -43,7 +43,15 @@ async fn the_api_answers_who_a_token_acts_as_and_matches_its_openapi_document() 
     let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
     assert_eq!(
         paths,
-        ["/connections", "/connections/{id}", "/connections/{id}/test", "/me"],
+        [
+            "/assistants",
+            "/assistants/{id}",
+            "/connections",
+            "/connections/{id}",
+            "/connections/{id}/import",
+            "/connections/{id}/test",
+            "/me"
+        ],
         "every route of /api/v1 is documented, and nothing else"
     );
 

@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod assistants;
 mod auth;
 mod cli;
 mod connections;

@@ -216,3 +216,8 @@ pub async fn spawn_sim() -> voxhive_sim::SimHandle {
         .await
         .expect("simulator starts")
 }
+
+/// Percent-encodes a query value.
+pub fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)]).unwrap()[1..].to_string()
+}

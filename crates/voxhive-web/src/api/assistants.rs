@@ -1,0 +1,173 @@
+//! `/api/v1/assistants` and `/api/v1/connections/{id}/import`: assistants kept locally, with
+//! their sync status and whole documents.
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use voxhive_core::Permission;
+use voxhive_store::{Assistant, AssistantFilter};
+
+use super::ErrorBody;
+use crate::auth::ApiAuth;
+use crate::connections::client_for;
+use crate::error::{ApiError, AppError};
+use crate::AppState;
+
+/// An assistant as listed.
+#[derive(Serialize, ToSchema)]
+pub struct AssistantSummary {
+    pub id: i64,
+    pub connection_id: i64,
+    /// `vapi` or `elevenlabs`.
+    pub provider: String,
+    /// The provider's id; null until the assistant is first pushed.
+    pub remote_id: Option<String>,
+    pub name: String,
+    /// synced, modified, outdated, conflict, new, remote_deleted, syncing or error.
+    pub sync_status: String,
+    pub base_hash: Option<String>,
+    pub local_hash: String,
+    pub remote_hash: Option<String>,
+    /// The provider's message when the last sync failed.
+    pub last_error: Option<String>,
+}
+
+/// An assistant with its whole local document.
+#[derive(Serialize, ToSchema)]
+pub struct AssistantDetail {
+    #[serde(flatten)]
+    pub summary: AssistantSummary,
+    /// The whole local document, as the provider defines it.
+    #[schema(value_type = Object)]
+    pub document: serde_json::Value,
+}
+
+fn summary(a: Assistant) -> AssistantSummary {
+    AssistantSummary {
+        id: a.id,
+        connection_id: a.connection_id,
+        provider: a.provider,
+        remote_id: a.remote_id,
+        name: a.name,
+        sync_status: a.sync_status,
+        base_hash: a.base_hash,
+        local_hash: a.local_hash,
+        remote_hash: a.remote_hash,
+        last_error: a.last_error,
+    }
+}
+
+/// Filters of the assistant list.
+#[derive(Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// `vapi` or `elevenlabs`.
+    pub provider: Option<String>,
+    pub connection_id: Option<i64>,
+    /// One sync status.
+    pub status: Option<String>,
+    /// Text in the name.
+    pub q: Option<String>,
+}
+
+#[utoipa::path(get, path = "/assistants", tag = "assistants", params(ListQuery),
+    responses((status = 200, description = "The workspace's assistants, by name", body = [AssistantSummary]),
+              (status = 401, description = "No valid token", body = ErrorBody)))]
+pub async fn list_assistants(
+    auth: ApiAuth,
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Vec<AssistantSummary>>, ApiError> {
+    let filter = AssistantFilter {
+        connection_id: q.connection_id,
+        provider: q.provider.filter(|p| !p.is_empty()),
+        sync_status: q.status.filter(|s| !s.is_empty()),
+        text: q.q.filter(|t| !t.trim().is_empty()),
+    };
+    let rows = state.store.assistants(auth.workspace_id, &filter).await?;
+    Ok(Json(rows.into_iter().map(summary).collect()))
+}
+
+#[utoipa::path(get, path = "/assistants/{id}", tag = "assistants",
+    params(("id" = i64, Path, description = "Assistant id")),
+    responses((status = 200, description = "The assistant and its whole local document", body = AssistantDetail),
+              (status = 404, description = "No such assistant in this workspace", body = ErrorBody)))]
+pub async fn show_assistant(
+    auth: ApiAuth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<AssistantDetail>, ApiError> {
+    let assistant = state
+        .store
+        .assistant(auth.workspace_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let revision = state
+        .store
+        .revision(assistant.id, assistant.local_revision_id)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("assistant {id} has no local revision")))?;
+    let document = serde_json::from_str(&revision.document).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Json(AssistantDetail {
+        summary: summary(assistant),
+        document,
+    }))
+}
+
+/// Which assistants to import; all when `remote_ids` is absent.
+#[derive(Deserialize, ToSchema, Default)]
+pub struct ImportBody {
+    pub remote_ids: Option<Vec<String>>,
+}
+
+/// What an import did.
+#[derive(Serialize, ToSchema)]
+pub struct ImportResult {
+    pub total: usize,
+    pub created: usize,
+    pub pulled: usize,
+    pub unchanged: usize,
+    pub conflicts: usize,
+    pub remote_deleted: usize,
+    /// Records of the provider's list that could not be read, with the reason.
+    pub skipped: Vec<String>,
+}
+
+#[utoipa::path(post, path = "/connections/{id}/import", tag = "assistants",
+    params(("id" = i64, Path, description = "Connection id")), request_body(content = ImportBody, description = "Optional: `{\"remote_ids\": [...]}`"),
+    responses((status = 200, description = "Imported; importing again is idempotent", body = ImportResult),
+              (status = 403, description = "Viewers cannot import", body = ErrorBody),
+              (status = 404, description = "No such connection, or an id the account does not have", body = ErrorBody),
+              (status = 422, description = "The provider refused or failed; its reason is in the message", body = ErrorBody)))]
+pub async fn import_connection(
+    auth: ApiAuth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    body: Option<Json<ImportBody>>,
+) -> Result<Json<ImportResult>, ApiError> {
+    auth.require(Permission::Edit)?;
+    let connection = state
+        .store
+        .connection(auth.workspace_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let client = client_for(&state, &connection)?;
+    let body = body.map(|Json(b)| b).unwrap_or_default();
+    let report = crate::assistants::import(
+        &state,
+        &connection,
+        client.as_ref(),
+        body.remote_ids.as_deref(),
+        auth.user_id,
+    )
+    .await?;
+    Ok(Json(ImportResult {
+        total: report.total,
+        created: report.created,
+        pulled: report.pulled,
+        unchanged: report.unchanged,
+        conflicts: report.conflicts,
+        remote_deleted: report.remote_deleted,
+        skipped: report.skipped,
+    }))
+}

@@ -1,0 +1,287 @@
+//! Build, Assistants: the list with sync badges, filters and sorting; import from a
+//! connection; an assistant's page with its document and history.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+use voxhive_core::time::{format_minute, now_ms, relative};
+use voxhive_core::Permission;
+use voxhive_providers::ProviderKind;
+use voxhive_store::{Assistant, AssistantFilter, Connection};
+
+use super::redirect_with_flash;
+use crate::auth::Auth;
+use crate::connections::client_for;
+use crate::error::{AppError, AppResult};
+use crate::form::Form;
+use crate::views::{Page, Shell};
+use crate::AppState;
+
+const PATH: &str = "/assistants";
+
+/// A sync status as a badge: its CSS class and its words.
+pub fn badge(status: &str) -> (&'static str, &'static str) {
+    match status {
+        "synced" => ("badge-synced", "synced"),
+        "modified" => ("badge-modified", "modified"),
+        "outdated" => ("badge-outdated", "outdated"),
+        "conflict" => ("badge-conflict", "conflict"),
+        "new" => ("badge-new", "new"),
+        "remote_deleted" => ("badge-deleted", "deleted remotely"),
+        "syncing" => ("badge-syncing", "syncing"),
+        _ => ("badge-error", "error"),
+    }
+}
+
+/// Every status a filter can choose, with its words.
+const STATUSES: [(&str, &str); 8] = [
+    ("synced", "synced"),
+    ("modified", "modified"),
+    ("outdated", "outdated"),
+    ("conflict", "conflict"),
+    ("new", "new"),
+    ("remote_deleted", "deleted remotely"),
+    ("syncing", "syncing"),
+    ("error", "error"),
+];
+
+#[derive(Template)]
+#[template(path = "assistants.html")]
+pub struct AssistantsPage {
+    shell: Shell,
+    rows: Vec<Row>,
+    connections: Vec<Connection>,
+    filter: ListQuery,
+    statuses: &'static [(&'static str, &'static str)],
+    total: usize,
+}
+
+struct Row {
+    assistant: Assistant,
+    connection: String,
+    provider: &'static str,
+    badge: (&'static str, &'static str),
+    updated: String,
+    updated_exact: String,
+}
+
+/// The list's filters and sort, from the query string.
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    provider: String,
+    #[serde(default)]
+    connection: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    sort: String,
+}
+
+impl ListQuery {
+    /// The link that sorts by `key`, keeping the filters.
+    fn sort_link(&self, key: &str) -> String {
+        let params = [
+            ("provider", self.provider.as_str()),
+            ("connection", self.connection.as_str()),
+            ("status", self.status.as_str()),
+            ("q", self.q.as_str()),
+            ("sort", key),
+        ];
+        let kept: Vec<(&str, &str)> = params.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        format!("{PATH}?{}", serde_urlencoded::to_string(kept).unwrap_or_default())
+    }
+
+    /// `aria-sort` of a column.
+    fn aria_sort(&self, key: &str) -> &'static str {
+        let current = if self.sort.is_empty() {
+            "name"
+        } else {
+            self.sort.as_str()
+        };
+        if current == key {
+            "ascending"
+        } else {
+            "none"
+        }
+    }
+}
+
+pub async fn show_assistants(
+    auth: Auth,
+    State(state): State<AppState>,
+    Query(mut q): Query<ListQuery>,
+) -> AppResult<Page<AssistantsPage>> {
+    let shell = auth.shell(&state, "Assistants", PATH).await?;
+    if q.connection.is_empty() {
+        if let Some(active) = shell.active_connection {
+            q.connection = active.to_string();
+        }
+    }
+    let filter = AssistantFilter {
+        connection_id: q.connection.parse().ok(),
+        provider: Some(q.provider.clone()).filter(|p| !p.is_empty()),
+        sync_status: Some(q.status.clone()).filter(|s| !s.is_empty()),
+        text: Some(q.q.trim().to_string()).filter(|t| !t.is_empty()),
+    };
+    let connections = state.store.connections(auth.workspace_id()).await?;
+    let zone = crate::views::zone_of(&auth.workspace.workspace);
+    let now = now_ms();
+    let mut rows: Vec<Row> = state
+        .store
+        .assistants(auth.workspace_id(), &filter)
+        .await?
+        .into_iter()
+        .map(|assistant| {
+            let connection = connections.iter().find(|c| c.id == assistant.connection_id);
+            Row {
+                connection: connection.map(|c| c.label.clone()).unwrap_or_default(),
+                provider: assistant
+                    .provider
+                    .parse::<ProviderKind>()
+                    .map_or("Unknown", |k| k.label()),
+                badge: badge(&assistant.sync_status),
+                updated: relative(assistant.updated_at, now),
+                updated_exact: format_minute(assistant.updated_at, &zone),
+                assistant,
+            }
+        })
+        .collect();
+    match q.sort.as_str() {
+        "status" => rows.sort_by(|a, b| a.assistant.sync_status.cmp(&b.assistant.sync_status)),
+        "updated" => rows.sort_by_key(|r| std::cmp::Reverse(r.assistant.updated_at)),
+        "connection" => rows.sort_by(|a, b| a.connection.cmp(&b.connection)),
+        _ => {}
+    }
+    let total = rows.len();
+    Ok(Page(AssistantsPage {
+        shell,
+        rows,
+        connections,
+        filter: q,
+        statuses: &STATUSES,
+        total,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct ImportForm {
+    connection_id: i64,
+}
+
+/// Imports every assistant of a connection and says what changed.
+pub async fn import_assistants(
+    auth: Auth,
+    State(state): State<AppState>,
+    Form(form): Form<ImportForm>,
+) -> AppResult<Response> {
+    auth.require(Permission::Edit)?;
+    let connection = state
+        .store
+        .connection(auth.workspace_id(), form.connection_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let client = client_for(&state, &connection)?;
+    match crate::assistants::import(&state, &connection, client.as_ref(), None, auth.user_id()).await {
+        Ok(r) => {
+            let message = format!(
+                "Imported from \"{}\": {} new, {} updated from the provider, {} unchanged{}{}.",
+                connection.label,
+                r.created,
+                r.pulled,
+                r.unchanged,
+                if r.conflicts > 0 {
+                    format!(", {} in conflict", r.conflicts)
+                } else {
+                    String::new()
+                },
+                if r.remote_deleted > 0 {
+                    format!(", {} deleted at the provider", r.remote_deleted)
+                } else {
+                    String::new()
+                },
+            );
+            Ok(redirect_with_flash(&state, PATH, "success", message, None))
+        }
+        Err(AppError::Unprocessable { message, .. }) => Ok(redirect_with_flash(
+            &state,
+            PATH,
+            "error",
+            format!("Import from \"{}\" failed: {message}", connection.label),
+            None,
+        )),
+        Err(err) => Err(err),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "assistant.html")]
+pub struct AssistantPage {
+    shell: Shell,
+    assistant: Assistant,
+    connection: String,
+    badge: (&'static str, &'static str),
+    document: String,
+    history: Vec<HistoryRow>,
+}
+
+struct HistoryRow {
+    id: i64,
+    source: String,
+    author: String,
+    when: String,
+    exact: String,
+    is_local: bool,
+}
+
+pub async fn show_assistant(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> AppResult<Page<AssistantPage>> {
+    let assistant = state
+        .store
+        .assistant(auth.workspace_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let shell = auth.shell(&state, &assistant.name, PATH).await?;
+    let connection = state
+        .store
+        .connection(auth.workspace_id(), assistant.connection_id)
+        .await?
+        .map(|c| c.label)
+        .unwrap_or_default();
+    let revisions = state.store.revisions(assistant.id).await?;
+    let local = revisions
+        .iter()
+        .find(|r| r.id == assistant.local_revision_id)
+        .ok_or_else(|| AppError::Internal(format!("assistant {id} has no local revision")))?;
+    let parsed: serde_json::Value =
+        serde_json::from_str(&local.document).map_err(|e| AppError::Internal(e.to_string()))?;
+    let document = serde_json::to_string_pretty(&parsed).map_err(|e| AppError::Internal(e.to_string()))?;
+    let zone = crate::views::zone_of(&auth.workspace.workspace);
+    let now = now_ms();
+    let history = revisions
+        .iter()
+        .map(|r| HistoryRow {
+            id: r.id,
+            source: r.source.clone(),
+            author: r.author_email.clone().unwrap_or_else(|| "the provider".into()),
+            when: relative(r.created_at, now),
+            exact: format_minute(r.created_at, &zone),
+            is_local: r.id == assistant.local_revision_id,
+        })
+        .collect();
+    let badge = badge(&assistant.sync_status);
+    Ok(Page(AssistantPage {
+        shell,
+        assistant,
+        connection,
+        badge,
+        document,
+        history,
+    }))
+}

@@ -1,0 +1,299 @@
+//! Assistants through the JSON API: import from the simulator, list with filters, read whole.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use voxhive_core::Role;
+
+use crate::json_api::{assert_matches_schema, response_schema};
+use crate::support::{spawn_app, spawn_sim};
+
+#[tokio::test]
+async fn importing_through_the_api_lists_every_assistant_with_its_whole_document_and_is_idempotent() {
+    let sim = spawn_sim().await;
+    let app = spawn_app().await;
+    app.add_user("ada@example.com", "Acme", Role::Editor).await;
+    app.add_user("owner@example.com", "Acme", Role::Owner).await;
+    let owner = app.token_for("owner@example.com", "Acme").await;
+    let token = app.token_for("ada@example.com", "Acme").await;
+    let http = reqwest::Client::new();
+    let key = voxhive_sim::DEFAULT_VAPI_KEYS[0];
+    let created: Value = http
+        .post(app.url("/api/v1/connections"))
+        .bearer_auth(&owner)
+        .json(&json!({"provider": "vapi", "label": "Main", "api_key": key, "base_url": sim.base_url()}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let connection = created["id"].as_i64().unwrap();
+
+    let res = http
+        .post(app.url(&format!("/api/v1/connections/{connection}/import")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let report: Value = res.json().await.unwrap();
+    let remote = sim.vapi_assistants(key);
+    assert_eq!(report["created"], remote.len());
+    let again: Value = http
+        .post(app.url(&format!("/api/v1/connections/{connection}/import")))
+        .bearer_auth(&token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (again["created"].as_u64(), again["unchanged"].as_u64()),
+        (Some(0), Some(remote.len() as u64))
+    );
+
+    let doc: Value = http
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let list: Value = http
+        .get(app.url("/api/v1/assistants"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), remote.len());
+    assert_matches_schema(&doc, &response_schema(&doc, "/assistants", "get", "200"), &list);
+    let first = &list[0];
+    assert_eq!(first["sync_status"], "synced");
+    assert_eq!(first["base_hash"], first["local_hash"]);
+
+    let name = first["name"].as_str().unwrap();
+    let found: Value = http
+        .get(app.url("/api/v1/assistants"))
+        .query(&[
+            ("q", &name[..4.min(name.len())]),
+            ("status", "synced"),
+            ("provider", "vapi"),
+        ])
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(found.as_array().unwrap().iter().any(|a| a["id"] == first["id"]));
+    let none: Value = http
+        .get(app.url("/api/v1/assistants?provider=elevenlabs"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(none.as_array().unwrap().is_empty());
+
+    let id = first["id"].as_i64().unwrap();
+    let detail: Value = http
+        .get(app.url(&format!("/api/v1/assistants/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_matches_schema(&doc, &response_schema(&doc, "/assistants/{id}", "get", "200"), &detail);
+    let original = sim.vapi_assistant(key, first["remote_id"].as_str().unwrap()).unwrap();
+    assert_eq!(detail["document"], original, "the whole provider document, every field");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn viewers_cannot_import_unknown_ids_are_named_and_other_workspaces_get_404() {
+    let sim = spawn_sim().await;
+    let app = spawn_app().await;
+    app.add_user("owner@example.com", "Acme", Role::Owner).await;
+    app.add_user("viewer@example.com", "Acme", Role::Viewer).await;
+    app.add_user("other@example.com", "Other", Role::Owner).await;
+    let http = reqwest::Client::new();
+    let owner = app.token_for("owner@example.com", "Acme").await;
+    let body = json!({"provider": "elevenlabs", "label": "Voice", "api_key": voxhive_sim::DEFAULT_EL_KEY, "base_url": sim.base_url()});
+    let created: Value = http
+        .post(app.url("/api/v1/connections"))
+        .bearer_auth(&owner)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let import = format!("/api/v1/connections/{}/import", created["id"]);
+
+    let viewer = app.token_for("viewer@example.com", "Acme").await;
+    assert_eq!(
+        http.post(app.url(&import))
+            .bearer_auth(&viewer)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    let unknown = http
+        .post(app.url(&import))
+        .bearer_auth(&owner)
+        .json(&json!({"remote_ids": ["agent_nope"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let err: Value = unknown.json().await.unwrap();
+    assert_eq!(err["error"]["field"], "remote_ids");
+    assert!(err["error"]["message"].as_str().unwrap().contains("agent_nope"));
+
+    let ok: Value = http
+        .post(app.url(&import))
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(ok["created"].as_u64().unwrap() > 0);
+    let list: Value = http
+        .get(app.url("/api/v1/assistants"))
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = list[0]["id"].as_i64().unwrap();
+
+    let other = app.token_for("other@example.com", "Other").await;
+    assert_eq!(
+        http.post(app.url(&import))
+            .bearer_auth(&other)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let res = http
+        .get(app.url(&format!("/api/v1/assistants/{id}")))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let theirs: Value = http
+        .get(app.url("/api/v1/assistants"))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(theirs.as_array().unwrap().is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_assistants_page_imports_filters_and_shows_an_assistant_with_its_history() {
+    let sim = spawn_sim().await;
+    let app = spawn_app().await;
+    app.add_user("owner@example.com", "Acme", Role::Owner).await;
+    app.add_user("viewer@example.com", "Acme", Role::Viewer).await;
+    app.add_user("other@example.com", "Other", Role::Owner).await;
+    let owner = app.signed_in("owner@example.com").await;
+    let base = sim.base_url();
+    let res = app
+        .post_form(
+            &owner,
+            "/settings/providers",
+            &[
+                ("provider", "vapi"),
+                ("label", "Main"),
+                ("api_key", voxhive_sim::DEFAULT_VAPI_KEYS[0]),
+                ("base_url", &base),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let connection = app.store().connections(1).await.unwrap()[0].id.to_string();
+
+    let viewer = app.signed_in("viewer@example.com").await;
+    let (_, page) = app.page(&viewer, "/assistants").await;
+    assert!(!page.contains("Import from Main"), "viewers are not offered the import");
+    assert_eq!(
+        app.post_form(&viewer, "/assistants/import", &[("connection_id", &connection)])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    let res = app
+        .post_form(&owner, "/assistants/import", &[("connection_id", &connection)])
+        .await;
+    crate::support::assert_redirects_to(&res, "/assistants");
+    let (_, page) = app.page(&owner, "/assistants").await;
+    let remote = sim.vapi_assistants(voxhive_sim::DEFAULT_VAPI_KEYS[0]);
+    assert!(
+        page.contains(&format!(
+            "{} new, 0 updated from the provider, 0 unchanged",
+            remote.len()
+        )),
+        "{page}"
+    );
+    for a in &remote {
+        let name = a["name"].as_str().unwrap();
+        assert!(page.contains(name), "{name} is listed");
+    }
+    assert_eq!(page.matches("badge badge-synced").count(), remote.len());
+
+    let name = remote[0]["name"].as_str().unwrap();
+    let (_, filtered) = app
+        .page(&owner, &format!("/assistants?q={}", crate::support::urlencode(name)))
+        .await;
+    assert_eq!(
+        filtered.matches("class=\"row-link\"").count(),
+        remote.iter().filter(|a| a["name"] == name).count()
+    );
+    let (_, none) = app.page(&owner, "/assistants?status=conflict").await;
+    assert!(none.contains("No assistant matches these filters."));
+
+    let id = app.store().assistants(1, &Default::default()).await.unwrap()[0].id;
+    let (status, detail) = app.page(&owner, &format!("/assistants/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(detail.contains("import") && detail.contains("(current)"));
+    let other = app.signed_in("other@example.com").await;
+    assert_eq!(
+        app.page(&other, &format!("/assistants/{id}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post_form(&other, "/assistants/import", &[("connection_id", &connection)])
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    app.stop().await;
+}
