@@ -3,7 +3,7 @@
 //! sends the same requests, in the same process and the same run.
 //!
 //! ```text
-//! cargo run --release -p voxhive-providers --example client_overhead [-- --rounds N] [-- --json FILE]
+//! cargo run --release -p voxhive-providers --example client_overhead [-- [--rounds N] [--json FILE]]
 //! ```
 //!
 //! Both sides ask for the same pages (`limit=101`, newest first, each next page bounded by

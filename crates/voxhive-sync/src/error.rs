@@ -11,6 +11,12 @@ pub enum SyncError {
     Provider(#[from] ProviderError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The provider no longer has the assistant; it is marked deleted remotely.
+    #[error("the provider no longer has this assistant: it was deleted there")]
+    RemoteDeleted,
+    /// A revision an assistant points to is missing or unreadable.
+    #[error("revision {0} is missing or unreadable")]
+    MissingRevision(i64),
     /// Remote ids asked for that the account does not have.
     #[error("the account has no assistant with the id {}", .0.join(", "))]
     UnknownRemoteIds(Vec<String>),

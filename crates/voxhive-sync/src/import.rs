@@ -34,7 +34,7 @@ pub struct ImportReport {
 }
 
 /// What observing one remote document did.
-enum Observed {
+pub(crate) enum Observed {
     Created,
     Pulled,
     Unchanged,
@@ -42,7 +42,7 @@ enum Observed {
 }
 
 /// The display name of a provider document.
-fn name_of(doc: &Value) -> String {
+pub(crate) fn name_of(doc: &Value) -> String {
     doc.get("name")
         .and_then(Value::as_str)
         .filter(|n| !n.trim().is_empty())
@@ -94,7 +94,16 @@ pub async fn import_assistants(
     let mut done = 0;
     while let Some(fetched) = whole.next().await {
         let doc = fetched?;
-        match observe_remote(store, connection, &doc.id, &doc.doc).await? {
+        match observe_remote(
+            store,
+            connection.id,
+            connection.workspace_id,
+            &connection.provider,
+            &doc.id,
+            &doc.doc,
+        )
+        .await?
+        {
             Observed::Created => report.created += 1,
             Observed::Pulled => report.pulled += 1,
             Observed::Unchanged => report.unchanged += 1,
@@ -123,15 +132,17 @@ pub async fn import_assistants(
 }
 
 /// Records what the provider holds for one assistant and moves its status accordingly.
-async fn observe_remote(
+pub(crate) async fn observe_remote(
     store: &Store,
-    connection: &Connection,
+    connection_id: i64,
+    workspace_id: i64,
+    provider: &str,
     remote_id: &str,
     doc: &Value,
 ) -> Result<Observed, SyncError> {
-    let hash = content_hash(&connection.provider, doc);
+    let hash = content_hash(provider, doc);
     let document = doc.to_string();
-    let Some(existing) = store.assistant_by_remote_id(connection.id, remote_id).await? else {
+    let Some(existing) = store.assistant_by_remote_id(connection_id, remote_id).await? else {
         let state = AssistantState {
             remote_id: Some(remote_id.to_string()),
             name: name_of(doc),
@@ -156,7 +167,7 @@ async fn observe_remote(
             remote: true,
         };
         store
-            .create_assistant(connection.workspace_id, connection.id, &state, &revision, all)
+            .create_assistant(workspace_id, connection_id, &state, &revision, all)
             .await?;
         return Ok(Observed::Created);
     };
@@ -212,7 +223,7 @@ async fn observe_remote(
 }
 
 /// Marks an assistant whose remote document is gone; its local revisions stay.
-async fn mark_remote_deleted(store: &Store, local: &Assistant) -> Result<(), SyncError> {
+pub(crate) async fn mark_remote_deleted(store: &Store, local: &Assistant) -> Result<(), SyncError> {
     let mut state = AssistantState::of(local);
     state.remote_hash = None;
     state.sync_status = SyncStatus::RemoteDeleted.as_str().into();

@@ -3,8 +3,10 @@
 
 mod error;
 mod import;
+mod remote;
 mod status;
 
 pub use error::SyncError;
 pub use import::{import_assistants, ImportReport};
+pub use remote::{local_document, pull, push, save_local, PullOutcome, PushOutcome};
 pub use status::SyncStatus;

@@ -1,10 +1,11 @@
 //! Assistant operations shared by the pages and the API, with their audit entries.
 
-use serde_json::json;
+use serde_json::{json, Value};
 use voxhive_providers::ProviderClient;
-use voxhive_store::Connection;
-use voxhive_sync::{import_assistants, ImportReport, SyncError};
+use voxhive_store::{Assistant, Connection};
+use voxhive_sync::{import_assistants, ImportReport, PullOutcome, PushOutcome, SyncError};
 
+use crate::connections::client_for;
 use crate::error::{AppError, AppResult};
 use crate::AppState;
 
@@ -20,6 +21,8 @@ impl From<SyncError> for AppError {
                 field: Some("remote_ids"),
                 message: err.to_string(),
             },
+            SyncError::RemoteDeleted => AppError::Conflict(err.to_string()),
+            SyncError::MissingRevision(_) => AppError::Internal(err.to_string()),
         }
     }
 }
@@ -45,4 +48,94 @@ pub async fn import(
         )
         .await?;
     Ok(report)
+}
+
+/// Saves a new local document after checking its shape; nothing is sent to the provider.
+pub async fn save_document(state: &AppState, assistant: &Assistant, document: &Value, user_id: i64) -> AppResult<bool> {
+    if !document.is_object() {
+        return Err(AppError::field("document", "the document must be a JSON object"));
+    }
+    if document.get("name").is_some_and(|n| !n.is_string()) {
+        return Err(AppError::field("document", "\"name\" must be a string"));
+    }
+    let saved = voxhive_sync::save_local(&state.store, assistant, document, "local", Some(user_id)).await?;
+    if saved {
+        state
+            .store
+            .record_audit(
+                assistant.workspace_id,
+                Some(user_id),
+                "assistant.save",
+                &assistant.name,
+                &json!({"assistant_id": assistant.id}),
+            )
+            .await?;
+    }
+    Ok(saved)
+}
+
+/// Pushes an assistant (guarded), recording it in the audit log.
+pub async fn push(state: &AppState, assistant: &Assistant, user_id: i64) -> AppResult<PushOutcome> {
+    let connection = state
+        .store
+        .connection(assistant.workspace_id, assistant.connection_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let client = client_for(state, &connection)?;
+    let outcome = voxhive_sync::push(&state.store, client.as_ref(), assistant).await;
+    let detail = json!({"assistant_id": assistant.id, "outcome": outcome.as_ref().map(|o| format!("{o:?}")).unwrap_or_else(|e| e.to_string())});
+    state
+        .store
+        .record_audit(
+            assistant.workspace_id,
+            Some(user_id),
+            "assistant.push",
+            &assistant.name,
+            &detail,
+        )
+        .await?;
+    Ok(outcome?)
+}
+
+/// Pulls an assistant's remote state, recording it in the audit log.
+pub async fn pull(state: &AppState, assistant: &Assistant, user_id: i64) -> AppResult<PullOutcome> {
+    let connection = state
+        .store
+        .connection(assistant.workspace_id, assistant.connection_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let client = client_for(state, &connection)?;
+    let outcome = voxhive_sync::pull(&state.store, client.as_ref(), assistant).await?;
+    let detail = json!({"assistant_id": assistant.id, "outcome": format!("{outcome:?}")});
+    state
+        .store
+        .record_audit(
+            assistant.workspace_id,
+            Some(user_id),
+            "assistant.pull",
+            &assistant.name,
+            &detail,
+        )
+        .await?;
+    Ok(outcome)
+}
+
+/// The local document of an assistant.
+pub async fn local_document(state: &AppState, assistant: &Assistant) -> AppResult<Value> {
+    Ok(voxhive_sync::local_document(&state.store, assistant).await?)
+}
+
+/// The provider's document as VoxHive last saw it (the remote revision, else the base).
+pub async fn remote_document(state: &AppState, assistant: &Assistant) -> AppResult<Option<Value>> {
+    let Some(id) = assistant.remote_revision_id.or(assistant.base_revision_id) else {
+        return Ok(None);
+    };
+    let revision = state
+        .store
+        .revision(assistant.id, id)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("revision {id} is missing")))?;
+    Ok(Some(
+        serde_json::from_str(&revision.document).map_err(|e| AppError::Internal(e.to_string()))?,
+    ))
 }

@@ -21,6 +21,7 @@ pub const KNOWN_ENV: &[&str] = &[
     "VOXHIVE_MASTER_KEY",
     "VOXHIVE_MASTER_KEY_FILE",
     "VOXHIVE_TEST_DATABASE_URL",
+    "VOXHIVE_SIM_PORT",
 ];
 
 /// The settings of a VoxHive process. Field names are the keys of the TOML file.

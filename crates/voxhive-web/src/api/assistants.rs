@@ -1,6 +1,7 @@
 //! `/api/v1/assistants` and `/api/v1/connections/{id}/import`: assistants kept locally, with
 //! their sync status and whole documents.
 
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -170,4 +171,169 @@ pub async fn import_connection(
         remote_deleted: report.remote_deleted,
         skipped: report.skipped,
     }))
+}
+
+/// The assistant of this workspace with the given id, or 404.
+async fn find(state: &AppState, auth: &ApiAuth, id: i64) -> Result<Assistant, ApiError> {
+    Ok(state
+        .store
+        .assistant(auth.workspace_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?)
+}
+
+/// Reads a JSON body, answering 400 with the parser's reason.
+fn json_body(body: Result<Json<serde_json::Value>, JsonRejection>) -> Result<serde_json::Value, ApiError> {
+    body.map(|Json(v)| v).map_err(|e| {
+        ApiError(AppError::BadRequest {
+            field: Some("document"),
+            message: e.body_text(),
+        })
+    })
+}
+
+#[utoipa::path(patch, path = "/assistants/{id}", tag = "assistants",
+    params(("id" = i64, Path, description = "Assistant id")),
+    request_body(content = Object, description = "A JSON merge patch (RFC 7396) applied to the local document"),
+    responses((status = 200, description = "Saved as a new local revision; nothing is sent to the provider", body = AssistantDetail),
+              (status = 400, description = "Not JSON, or not an object", body = ErrorBody),
+              (status = 403, description = "Viewers cannot edit", body = ErrorBody),
+              (status = 404, description = "No such assistant in this workspace", body = ErrorBody)))]
+pub async fn patch_assistant(
+    auth: ApiAuth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Json<AssistantDetail>, ApiError> {
+    auth.require(Permission::Edit)?;
+    let patch = json_body(body)?;
+    if !patch.is_object() {
+        return Err(AppError::field("document", "a merge patch is a JSON object").into());
+    }
+    let assistant = find(&state, &auth, id).await?;
+    let document =
+        voxhive_core::doc::apply_merge_patch(&crate::assistants::local_document(&state, &assistant).await?, &patch);
+    crate::assistants::save_document(&state, &assistant, &document, auth.user_id).await?;
+    show_assistant(auth, State(state), Path(id)).await
+}
+
+#[utoipa::path(put, path = "/assistants/{id}/document", tag = "assistants",
+    params(("id" = i64, Path, description = "Assistant id")),
+    request_body(content = Object, description = "The whole new local document"),
+    responses((status = 200, description = "Saved as a new local revision; nothing is sent to the provider", body = AssistantDetail),
+              (status = 400, description = "Not JSON, or not an object", body = ErrorBody),
+              (status = 403, description = "Viewers cannot edit", body = ErrorBody),
+              (status = 404, description = "No such assistant in this workspace", body = ErrorBody)))]
+pub async fn replace_document(
+    auth: ApiAuth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Json<AssistantDetail>, ApiError> {
+    auth.require(Permission::Edit)?;
+    let document = json_body(body)?;
+    let assistant = find(&state, &auth, id).await?;
+    crate::assistants::save_document(&state, &assistant, &document, auth.user_id).await?;
+    show_assistant(auth, State(state), Path(id)).await
+}
+
+/// The outcome of a push or a pull, with the assistant after it.
+#[derive(Serialize, ToSchema)]
+pub struct SyncResult {
+    /// Push: created, pushed, unchanged or conflict. Pull: unchanged, pulled, conflict or remote_deleted.
+    pub outcome: String,
+    pub assistant: AssistantSummary,
+}
+
+fn snake(debug: String) -> String {
+    let mut out = String::new();
+    for (i, c) in debug.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+#[utoipa::path(post, path = "/assistants/{id}/push", tag = "assistants",
+    params(("id" = i64, Path, description = "Assistant id")),
+    responses((status = 200, description = "Pushed, created, unchanged, or stopped by a conflict (nothing written)", body = SyncResult),
+              (status = 403, description = "Viewers cannot push", body = ErrorBody),
+              (status = 404, description = "No such assistant in this workspace", body = ErrorBody),
+              (status = 409, description = "The provider no longer has the assistant", body = ErrorBody),
+              (status = 422, description = "The provider refused or failed; the local revision is kept", body = ErrorBody)))]
+pub async fn push_assistant(
+    auth: ApiAuth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<SyncResult>, ApiError> {
+    auth.require(Permission::Edit)?;
+    let assistant = find(&state, &auth, id).await?;
+    let outcome = crate::assistants::push(&state, &assistant, auth.user_id).await?;
+    let after = find(&state, &auth, id).await?;
+    Ok(Json(SyncResult {
+        outcome: snake(format!("{outcome:?}")),
+        assistant: summary(after),
+    }))
+}
+
+#[utoipa::path(post, path = "/assistants/{id}/pull", tag = "assistants",
+    params(("id" = i64, Path, description = "Assistant id")),
+    responses((status = 200, description = "The provider's current state, taken or kept beside a local change", body = SyncResult),
+              (status = 403, description = "Viewers cannot pull", body = ErrorBody),
+              (status = 404, description = "No such assistant in this workspace", body = ErrorBody),
+              (status = 422, description = "The provider refused or failed", body = ErrorBody)))]
+pub async fn pull_assistant(
+    auth: ApiAuth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<SyncResult>, ApiError> {
+    auth.require(Permission::Edit)?;
+    let assistant = find(&state, &auth, id).await?;
+    let outcome = crate::assistants::pull(&state, &assistant, auth.user_id).await?;
+    let after = find(&state, &auth, id).await?;
+    Ok(Json(SyncResult {
+        outcome: snake(format!("{outcome:?}")),
+        assistant: summary(after),
+    }))
+}
+
+/// One revision as listed.
+#[derive(Serialize, ToSchema)]
+pub struct RevisionView {
+    pub id: i64,
+    pub hash: String,
+    /// import, local, pull, rollback, merge or create.
+    pub source: String,
+    /// The e-mail of who made it; null for the provider.
+    pub author: Option<String>,
+    pub created_at: String,
+}
+
+#[utoipa::path(get, path = "/assistants/{id}/revisions", tag = "assistants",
+    params(("id" = i64, Path, description = "Assistant id")),
+    responses((status = 200, description = "Every revision, newest first", body = [RevisionView]),
+              (status = 404, description = "No such assistant in this workspace", body = ErrorBody)))]
+pub async fn list_revisions(
+    auth: ApiAuth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<RevisionView>>, ApiError> {
+    let assistant = find(&state, &auth, id).await?;
+    let revisions = state.store.revisions(assistant.id).await?;
+    Ok(Json(
+        revisions
+            .into_iter()
+            .map(|r| RevisionView {
+                id: r.id,
+                hash: r.hash,
+                source: r.source,
+                author: r.author_email,
+                created_at: jiff::Timestamp::from_millisecond(r.created_at)
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+            })
+            .collect(),
+    ))
 }

@@ -5,7 +5,7 @@ mod connections;
 mod me;
 
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -28,7 +28,14 @@ pub fn router() -> Router<AppState> {
         .route("/connections/{id}/test", post(connections::test_connection))
         .route("/connections/{id}/import", post(assistants::import_connection))
         .route("/assistants", get(assistants::list_assistants))
-        .route("/assistants/{id}", get(assistants::show_assistant))
+        .route(
+            "/assistants/{id}",
+            get(assistants::show_assistant).patch(assistants::patch_assistant),
+        )
+        .route("/assistants/{id}/document", put(assistants::replace_document))
+        .route("/assistants/{id}/push", post(assistants::push_assistant))
+        .route("/assistants/{id}/pull", post(assistants::pull_assistant))
+        .route("/assistants/{id}/revisions", get(assistants::list_revisions))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .fallback(|| async { ApiError(AppError::NotFound).into_response() })
 }
@@ -48,6 +55,11 @@ pub fn router() -> Router<AppState> {
         assistants::import_connection,
         assistants::list_assistants,
         assistants::show_assistant,
+        assistants::patch_assistant,
+        assistants::replace_document,
+        assistants::push_assistant,
+        assistants::pull_assistant,
+        assistants::list_revisions,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),

@@ -3,12 +3,13 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use voxhive_core::time::{format_minute, now_ms, relative};
 use voxhive_core::Permission;
 use voxhive_providers::ProviderKind;
 use voxhive_store::{Assistant, AssistantFilter, Connection};
+use voxhive_sync::{PullOutcome, PushOutcome};
 
 use super::redirect_with_flash;
 use crate::auth::Auth;
@@ -225,6 +226,7 @@ pub struct AssistantPage {
     connection: String,
     badge: (&'static str, &'static str),
     document: String,
+    editor_error: Option<String>,
     history: Vec<HistoryRow>,
 }
 
@@ -242,12 +244,22 @@ pub async fn show_assistant(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> AppResult<Page<AssistantPage>> {
+    render_assistant(&auth, &state, id, None).await
+}
+
+/// The assistant page; `edited` keeps the editor's text and error after a refused save.
+async fn render_assistant(
+    auth: &Auth,
+    state: &AppState,
+    id: i64,
+    edited: Option<(String, String)>,
+) -> AppResult<Page<AssistantPage>> {
     let assistant = state
         .store
         .assistant(auth.workspace_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let shell = auth.shell(&state, &assistant.name, PATH).await?;
+    let shell = auth.shell(state, &assistant.name, PATH).await?;
     let connection = state
         .store
         .connection(auth.workspace_id(), assistant.connection_id)
@@ -255,13 +267,16 @@ pub async fn show_assistant(
         .map(|c| c.label)
         .unwrap_or_default();
     let revisions = state.store.revisions(assistant.id).await?;
-    let local = revisions
-        .iter()
-        .find(|r| r.id == assistant.local_revision_id)
-        .ok_or_else(|| AppError::Internal(format!("assistant {id} has no local revision")))?;
-    let parsed: serde_json::Value =
-        serde_json::from_str(&local.document).map_err(|e| AppError::Internal(e.to_string()))?;
-    let document = serde_json::to_string_pretty(&parsed).map_err(|e| AppError::Internal(e.to_string()))?;
+    let (document, editor_error) = match edited {
+        Some((text, error)) => (text, Some(error)),
+        None => {
+            let parsed = crate::assistants::local_document(state, &assistant).await?;
+            (
+                serde_json::to_string_pretty(&parsed).map_err(|e| AppError::Internal(e.to_string()))?,
+                None,
+            )
+        }
+    };
     let zone = crate::views::zone_of(&auth.workspace.workspace);
     let now = now_ms();
     let history = revisions
@@ -282,6 +297,231 @@ pub async fn show_assistant(
         connection,
         badge,
         document,
+        editor_error,
         history,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct DocumentForm {
+    #[serde(default)]
+    document: String,
+}
+
+/// Saves the JSON editor's document as a new local revision; nothing is sent to the provider.
+pub async fn save_document(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Form(form): Form<DocumentForm>,
+) -> AppResult<Response> {
+    auth.require(Permission::Edit)?;
+    let assistant = state
+        .store
+        .assistant(auth.workspace_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let refuse = |message: String| async {
+        let page = render_assistant(&auth, &state, id, Some((form.document.clone(), message))).await?;
+        Ok::<Response, AppError>((axum::http::StatusCode::BAD_REQUEST, page).into_response())
+    };
+    let document: serde_json::Value = match serde_json::from_str(&form.document) {
+        Ok(doc) => doc,
+        Err(e) => return refuse(format!("Document: not valid JSON ({e}).")).await,
+    };
+    match crate::assistants::save_document(&state, &assistant, &document, auth.user_id()).await {
+        Ok(true) => Ok(redirect_with_flash(
+            &state,
+            &format!("/assistants/{id}"),
+            "success",
+            "Saved as a new revision. Review and push it when ready.",
+            None,
+        )),
+        Ok(false) => Ok(redirect_with_flash(
+            &state,
+            &format!("/assistants/{id}"),
+            "success",
+            "Nothing changed.",
+            None,
+        )),
+        Err(AppError::BadRequest { message, .. }) => refuse(format!("Document: {message}.")).await,
+        Err(err) => Err(err),
+    }
+}
+
+/// Pushes the local document and says what happened.
+pub async fn push_assistant(auth: Auth, State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Response> {
+    auth.require(Permission::Edit)?;
+    let assistant = state
+        .store
+        .assistant(auth.workspace_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let back = format!("/assistants/{id}");
+    let provider = assistant
+        .provider
+        .parse::<ProviderKind>()
+        .map_or("the provider", |k| k.label());
+    let (kind, message) = match crate::assistants::push(&state, &assistant, auth.user_id()).await {
+        Ok(PushOutcome::Created) => ("success", format!("Created at {provider}.")),
+        Ok(PushOutcome::Pushed) => ("success", format!("Pushed to {provider}.")),
+        Ok(PushOutcome::Unchanged) => ("success", format!("Nothing to push: {provider} already has this document.")),
+        Ok(PushOutcome::Conflict) => (
+            "error",
+            format!("Not pushed: the assistant changed at {provider} since VoxHive last read it. Both versions are kept; resolve the conflict first."),
+        ),
+        Err(AppError::Unprocessable { message, .. } | AppError::Conflict(message)) => {
+            ("error", format!("Not pushed: {message} Your local revision is kept."))
+        }
+        Err(err) => return Err(err),
+    };
+    Ok(redirect_with_flash(&state, &back, kind, message, None))
+}
+
+/// Reads the provider's current document and says what happened.
+pub async fn pull_assistant(auth: Auth, State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Response> {
+    auth.require(Permission::Edit)?;
+    let assistant = state
+        .store
+        .assistant(auth.workspace_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let back = format!("/assistants/{id}");
+    let (kind, message) = match crate::assistants::pull(&state, &assistant, auth.user_id()).await {
+        Ok(PullOutcome::Unchanged) => ("success", "Up to date with the provider.".to_string()),
+        Ok(PullOutcome::Pulled) => ("success", "Pulled the provider's changes.".to_string()),
+        Ok(PullOutcome::Conflict) => (
+            "error",
+            "The provider's version differs from your local edit: both are kept as a conflict.".to_string(),
+        ),
+        Ok(PullOutcome::RemoteDeleted) => ("error", "The provider no longer has this assistant.".to_string()),
+        Err(AppError::Unprocessable { message, .. }) => ("error", format!("Pull failed: {message}")),
+        Err(err) => return Err(err),
+    };
+    Ok(redirect_with_flash(&state, &back, kind, message, None))
+}
+
+#[derive(Template)]
+#[template(path = "review.html")]
+pub struct ReviewPage {
+    shell: Shell,
+    assistant: Assistant,
+    badge: (&'static str, &'static str),
+    provider: &'static str,
+    changes: Vec<ChangeView>,
+}
+
+/// One changed field of the review.
+struct ChangeView {
+    path: String,
+    kind: &'static str,
+    old: Option<String>,
+    new: Option<String>,
+    /// Long text shown as a line diff instead of two values.
+    lines: Vec<LineView>,
+}
+
+/// One line of a text diff: its class, its sign and its spans (text, changed).
+struct LineView {
+    class: &'static str,
+    sign: &'static str,
+    spans: Vec<(String, bool)>,
+}
+
+fn line_views(old: &str, new: &str) -> Vec<LineView> {
+    use voxhive_core::doc::{text_diff, LineKind};
+    text_diff(old, new)
+        .into_iter()
+        .map(|line| {
+            let (class, sign) = match line.kind {
+                LineKind::Unchanged => ("line-same", " "),
+                LineKind::Removed => ("line-removed", "−"),
+                LineKind::Added => ("line-added", "+"),
+            };
+            LineView {
+                class,
+                sign,
+                spans: line.spans.into_iter().map(|s| (s.text, s.changed)).collect(),
+            }
+        })
+        .collect()
+}
+
+fn pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+fn is_long_text(v: &serde_json::Value) -> bool {
+    v.as_str().is_some_and(|s| s.len() > 80 || s.contains('\n'))
+}
+
+/// The review: what pushing would change at the provider, field by field.
+pub async fn review_assistant(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> AppResult<Page<ReviewPage>> {
+    use voxhive_core::doc::{diff, strip_read_only, ChangeKind};
+    let assistant = state
+        .store
+        .assistant(auth.workspace_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let shell = auth.shell(&state, &format!("Review {}", assistant.name), PATH).await?;
+    let local = strip_read_only(
+        &assistant.provider,
+        &crate::assistants::local_document(&state, &assistant).await?,
+    );
+    let remote = match crate::assistants::remote_document(&state, &assistant).await? {
+        Some(doc) => strip_read_only(&assistant.provider, &doc),
+        None => serde_json::json!({}),
+    };
+    let changes = diff(&remote, &local)
+        .into_iter()
+        .map(|c| {
+            let path = c.path.to_string();
+            match c.kind {
+                ChangeKind::Added(new) => ChangeView {
+                    path,
+                    kind: "added",
+                    old: None,
+                    new: Some(pretty(&new)),
+                    lines: Vec::new(),
+                },
+                ChangeKind::Removed(old) => ChangeView {
+                    path,
+                    kind: "removed",
+                    old: Some(pretty(&old)),
+                    new: None,
+                    lines: Vec::new(),
+                },
+                ChangeKind::Changed { old, new } if is_long_text(&old) || is_long_text(&new) => ChangeView {
+                    path,
+                    kind: "changed",
+                    old: None,
+                    new: None,
+                    lines: line_views(old.as_str().unwrap_or_default(), new.as_str().unwrap_or_default()),
+                },
+                ChangeKind::Changed { old, new } => ChangeView {
+                    path,
+                    kind: "changed",
+                    old: Some(pretty(&old)),
+                    new: Some(pretty(&new)),
+                    lines: Vec::new(),
+                },
+            }
+        })
+        .collect();
+    let badge = badge(&assistant.sync_status);
+    let provider = assistant
+        .provider
+        .parse::<ProviderKind>()
+        .map_or("the provider", |k| k.label());
+    Ok(Page(ReviewPage {
+        shell,
+        assistant,
+        badge,
+        provider,
+        changes,
     }))
 }

@@ -297,3 +297,255 @@ async fn the_assistants_page_imports_filters_and_shows_an_assistant_with_its_his
     );
     app.stop().await;
 }
+
+/// Connects the simulator's first Vapi organisation, imports, and returns (token, first assistant id, its remote id).
+async fn imported(app: &crate::support::TestApp, sim: &voxhive_sim::SimHandle) -> (String, i64, String) {
+    app.add_user("owner@example.com", "Acme", Role::Owner).await;
+    let token = app.token_for("owner@example.com", "Acme").await;
+    let http = reqwest::Client::new();
+    let body = json!({"provider": "vapi", "label": "Main", "api_key": voxhive_sim::DEFAULT_VAPI_KEYS[0], "base_url": sim.base_url()});
+    let created: Value = http
+        .post(app.url("/api/v1/connections"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    http.post(app.url(&format!("/api/v1/connections/{}/import", created["id"])))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let list: Value = http
+        .get(app.url("/api/v1/assistants"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        token,
+        list[0]["id"].as_i64().unwrap(),
+        list[0]["remote_id"].as_str().unwrap().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn an_api_edit_is_a_local_revision_until_pushed_and_a_push_never_overwrites_a_remote_change() {
+    let sim = spawn_sim().await;
+    let app = spawn_app().await;
+    let (token, id, remote_id) = imported(&app, &sim).await;
+    let http = reqwest::Client::new();
+    let key = voxhive_sim::DEFAULT_VAPI_KEYS[0];
+    let url = |p: &str| app.url(&format!("/api/v1/assistants/{id}{p}"));
+
+    let bad = http
+        .patch(url(""))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let patched: Value = http
+        .patch(url(""))
+        .bearer_auth(&token)
+        .json(&json!({"firstMessage": "Hi from the API"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(patched["sync_status"], "modified");
+    assert_eq!(patched["document"]["firstMessage"], "Hi from the API");
+    assert_ne!(
+        sim.vapi_assistant(key, &remote_id).unwrap()["firstMessage"],
+        "Hi from the API",
+        "nothing sent yet"
+    );
+
+    let pushed: Value = http
+        .post(url("/push"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (pushed["outcome"].as_str(), pushed["assistant"]["sync_status"].as_str()),
+        (Some("pushed"), Some("synced"))
+    );
+    assert_eq!(
+        sim.vapi_assistant(key, &remote_id).unwrap()["firstMessage"],
+        "Hi from the API"
+    );
+
+    // A change in Vapi's dashboard between two of VoxHive's reads: the push stops.
+    let mut doc: Value = http
+        .get(url(""))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["document"]
+        .clone();
+    doc["firstMessage"] = json!("Mine");
+    let replaced = http
+        .put(url("/document"))
+        .bearer_auth(&token)
+        .json(&doc)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replaced.status(), StatusCode::OK);
+    sim.vapi_edit_assistant(key, &remote_id, json!({"firstMessage": "Theirs"}))
+        .unwrap();
+    let conflict: Value = http
+        .post(url("/push"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            conflict["outcome"].as_str(),
+            conflict["assistant"]["sync_status"].as_str()
+        ),
+        (Some("conflict"), Some("conflict"))
+    );
+    assert_eq!(sim.vapi_assistant(key, &remote_id).unwrap()["firstMessage"], "Theirs");
+
+    let revisions: Value = http
+        .get(url("/revisions"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sources: Vec<&str> = revisions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["pull", "local", "local", "import"]);
+    assert_eq!(revisions[1]["author"], "owner@example.com");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_push_the_provider_fails_keeps_the_local_revision_and_answers_its_reason() {
+    let sim = spawn_sim().await;
+    let app = spawn_app().await;
+    let (token, id, _) = imported(&app, &sim).await;
+    let http = reqwest::Client::new();
+    http.patch(app.url(&format!("/api/v1/assistants/{id}")))
+        .bearer_auth(&token)
+        .json(&json!({"name": "Kept"}))
+        .send()
+        .await
+        .unwrap();
+    let mix = voxhive_sim::FaultMix {
+        rate_limited: 0,
+        server_error: 0,
+        unavailable: 1,
+        reset: 0,
+        timeout: 0,
+    };
+    sim.set_faults(voxhive_sim::Faults {
+        error_rate: 1.0,
+        mix,
+        ..voxhive_sim::Faults::default()
+    });
+    let res = http
+        .post(app.url(&format!("/api/v1/assistants/{id}/push")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let after: Value = http
+        .get(app.url(&format!("/api/v1/assistants/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["sync_status"], "error");
+    assert_eq!(after["document"]["name"], "Kept");
+    assert!(after["last_error"].as_str().is_some_and(|m| !m.is_empty()));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_assistant_page_saves_a_revision_reviews_the_diff_and_pushes() {
+    let sim = spawn_sim().await;
+    let app = spawn_app().await;
+    let (_, id, remote_id) = imported(&app, &sim).await;
+    let client = app.signed_in("owner@example.com").await;
+    let path = format!("/assistants/{id}");
+
+    let bad = app
+        .post_form(&client, &format!("{path}/document"), &[("document", "{\"name\": ")])
+        .await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let html = bad.text().await.unwrap();
+    assert!(
+        html.contains("not valid JSON") && html.contains("{&#34;name&#34;: "),
+        "the error is shown and the text kept"
+    );
+
+    let key = voxhive_sim::DEFAULT_VAPI_KEYS[0];
+    let mut doc = sim.vapi_assistant(key, &remote_id).unwrap();
+    let prompt = doc["model"]["messages"][0]["content"].as_str().unwrap().to_string();
+    doc["model"]["messages"][0]["content"] = json!(format!("{prompt}\nAlways confirm the caller's name."));
+    let saved = app
+        .post_form(&client, &format!("{path}/document"), &[("document", &doc.to_string())])
+        .await;
+    crate::support::assert_redirects_to(&saved, &path);
+    let (_, page) = app.page(&client, &path).await;
+    assert!(page.contains("badge-modified"));
+
+    let (status, review) = app.page(&client, &format!("{path}/review")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        review.contains("model.messages[0].content"),
+        "the changed path is named"
+    );
+    assert!(
+        review.contains("line-added") && review.contains("Always confirm the caller"),
+        "the prompt is a line diff"
+    );
+    let pushed = app.post_form(&client, &format!("{path}/push"), &[]).await;
+    crate::support::assert_redirects_to(&pushed, &path);
+    let (_, page) = app.page(&client, &path).await;
+    assert!(
+        page.contains("Pushed to Vapi.") && page.contains("badge-synced"),
+        "{page}"
+    );
+    assert!(
+        sim.vapi_assistant(key, &remote_id).unwrap()["model"]["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .ends_with("caller's name.")
+    );
+    app.stop().await;
+}

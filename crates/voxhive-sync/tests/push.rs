@@ -1,0 +1,308 @@
+//! Local edits, guarded pushes and pulls against the simulator over real HTTP.
+
+use serde_json::{json, Value};
+use sqlx::Connection as _;
+use voxhive_providers::{build_client, ClientConfig, ProviderClient, ProviderKind};
+use voxhive_sim::{FaultMix, Faults};
+use voxhive_store::{
+    AssistantState, Becomes, Connection, DatabaseUrl, NewConnection, NewRevision, Store, StoreOptions,
+};
+use voxhive_sync::{import_assistants, local_document, pull, push, save_local, PullOutcome, PushOutcome, SyncError};
+
+const KEY: &str = voxhive_sim::DEFAULT_VAPI_KEYS[0];
+
+struct World {
+    store: Store,
+    sim: voxhive_sim::SimHandle,
+    connection: Connection,
+    client: std::sync::Arc<dyn ProviderClient>,
+    _dir: tempfile::TempDir,
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let url = match std::env::var("VOXHIVE_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+    {
+        Some(admin) => {
+            let name = format!("vh_push_{}", voxhive_core::secret::random_token(6));
+            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            DatabaseUrl::parse(&format!("{}/{name}", admin.rsplit_once('/').unwrap().0)).unwrap()
+        }
+        None => DatabaseUrl::sqlite_file(&dir.path().join("test.db")),
+    };
+    let store = Store::connect(
+        &url,
+        &StoreOptions {
+            max_connections: 4,
+            ..StoreOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    store.migrate().await.unwrap();
+    store.create_workspace("Acme").await.unwrap();
+    let mut config = voxhive_sim::SimConfig::default();
+    config.sizes.assistants_per_org = 3;
+    config.sizes.calls = 10;
+    let sim = voxhive_sim::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let base = sim.base_url();
+    let connection = store
+        .create_connection(&NewConnection {
+            workspace_id: 1,
+            provider: "vapi",
+            label: "Main",
+            base_url: Some(&base),
+            api_key_sealed: "v1.unused-in-these-tests",
+            key_last4: "org1",
+            usd_per_credit_nano: None,
+        })
+        .await
+        .unwrap();
+    let mut client_config = ClientConfig::new(ProviderKind::Vapi, KEY, Some(base));
+    client_config.max_retries = 1;
+    let client = build_client(client_config);
+    import_assistants(&store, client.as_ref(), &connection, None, &|_, _| {})
+        .await
+        .unwrap();
+    World {
+        store,
+        sim,
+        connection,
+        client,
+        _dir: dir,
+    }
+}
+
+impl World {
+    async fn first(&self) -> voxhive_store::Assistant {
+        let id = self.sim.vapi_assistants(KEY)[0]["id"].as_str().unwrap().to_string();
+        self.store
+            .assistant_by_remote_id(self.connection.id, &id)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    async fn edit(&self, change: impl FnOnce(&mut Value)) -> voxhive_store::Assistant {
+        let a = self.first().await;
+        let mut doc = local_document(&self.store, &a).await.unwrap();
+        change(&mut doc);
+        assert!(save_local(&self.store, &a, &doc, "local", None).await.unwrap());
+        self.first().await
+    }
+}
+
+#[tokio::test]
+async fn a_local_edit_is_pushed_and_changes_nothing_else_at_the_provider() {
+    let w = world().await;
+    let before = w
+        .sim
+        .vapi_assistant(KEY, w.first().await.remote_id.as_deref().unwrap())
+        .unwrap();
+    let edited = w
+        .edit(|d| {
+            d["firstMessage"] = json!("Hello from VoxHive");
+            d["model"]["temperature"] = json!(0.2);
+        })
+        .await;
+    assert_eq!(edited.sync_status, "modified");
+    assert_eq!(
+        push(&w.store, w.client.as_ref(), &edited).await.unwrap(),
+        PushOutcome::Pushed
+    );
+
+    let after = w.sim.vapi_assistant(KEY, edited.remote_id.as_deref().unwrap()).unwrap();
+    assert_eq!(after["firstMessage"], "Hello from VoxHive");
+    assert_eq!(after["model"]["temperature"], 0.2);
+    for (key, value) in before.as_object().unwrap() {
+        if !["firstMessage", "model", "updatedAt"].contains(&key.as_str()) {
+            assert_eq!(&after[key], value, "{key} is untouched");
+        }
+    }
+    let mut model = before["model"].clone();
+    model["temperature"] = json!(0.2);
+    assert_eq!(
+        after["model"], model,
+        "the rest of the model object survives the whole-object PATCH"
+    );
+
+    let synced = w.first().await;
+    assert_eq!(synced.sync_status, "synced");
+    assert_eq!(synced.base_hash.as_deref(), Some(synced.local_hash.as_str()));
+    let sources: Vec<String> = w
+        .store
+        .revisions(synced.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.source)
+        .collect();
+    assert_eq!(sources, ["local", "import"]);
+    assert_eq!(
+        push(&w.store, w.client.as_ref(), &synced).await.unwrap(),
+        PushOutcome::Unchanged
+    );
+}
+
+#[tokio::test]
+async fn a_push_stops_with_a_conflict_when_the_remote_moved_between_two_reads() {
+    let w = world().await;
+    let edited = w.edit(|d| d["firstMessage"] = json!("Mine")).await;
+    // Someone changes the assistant in Vapi's dashboard after VoxHive last read it.
+    w.sim
+        .vapi_edit_assistant(
+            KEY,
+            edited.remote_id.as_deref().unwrap(),
+            json!({"firstMessage": "Theirs"}),
+        )
+        .unwrap();
+    assert_eq!(
+        push(&w.store, w.client.as_ref(), &edited).await.unwrap(),
+        PushOutcome::Conflict
+    );
+    assert_eq!(
+        w.sim.vapi_assistant(KEY, edited.remote_id.as_deref().unwrap()).unwrap()["firstMessage"],
+        "Theirs",
+        "not overwritten"
+    );
+    let after = w.first().await;
+    assert_eq!(after.sync_status, "conflict");
+    assert_eq!(
+        local_document(&w.store, &after).await.unwrap()["firstMessage"],
+        "Mine",
+        "the local edit is kept"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_push_keeps_the_local_revision_and_says_why_then_succeeds_later() {
+    let w = world().await;
+    let edited = w.edit(|d| d["firstMessage"] = json!("Try me")).await;
+    let mix = FaultMix {
+        rate_limited: 0,
+        server_error: 1,
+        unavailable: 0,
+        reset: 0,
+        timeout: 0,
+    };
+    w.sim.set_faults(Faults {
+        error_rate: 1.0,
+        mix,
+        ..Faults::default()
+    });
+    let err = push(&w.store, w.client.as_ref(), &edited).await.unwrap_err();
+    assert!(matches!(err, SyncError::Provider(_)), "{err}");
+    let failed = w.first().await;
+    assert_eq!(failed.sync_status, "error");
+    assert!(failed.last_error.as_deref().is_some_and(|m| !m.is_empty()));
+    assert_eq!(failed.local_hash, edited.local_hash);
+    assert_eq!(
+        local_document(&w.store, &failed).await.unwrap()["firstMessage"],
+        "Try me"
+    );
+
+    w.sim.set_faults(Faults::default());
+    assert_eq!(
+        push(&w.store, w.client.as_ref(), &failed).await.unwrap(),
+        PushOutcome::Pushed
+    );
+    let ok = w.first().await;
+    assert_eq!((ok.sync_status.as_str(), ok.last_error.as_deref()), ("synced", None));
+}
+
+#[tokio::test]
+async fn pull_takes_a_remote_change_and_notices_a_remote_delete() {
+    let w = world().await;
+    let a = w.first().await;
+    let id = a.remote_id.clone().unwrap();
+    w.sim
+        .vapi_edit_assistant(KEY, &id, json!({"name": "Renamed remotely"}))
+        .unwrap();
+    assert_eq!(
+        pull(&w.store, w.client.as_ref(), &a).await.unwrap(),
+        PullOutcome::Pulled
+    );
+    assert_eq!(w.first().await.name, "Renamed remotely");
+    let a = w.first().await;
+    assert!(w.sim.vapi_delete_assistant(KEY, &id));
+    assert_eq!(
+        pull(&w.store, w.client.as_ref(), &a).await.unwrap(),
+        PullOutcome::RemoteDeleted
+    );
+    let gone = w
+        .store
+        .assistant_by_remote_id(w.connection.id, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(gone.sync_status, "remote_deleted");
+    assert!(matches!(
+        push(&w.store, w.client.as_ref(), &gone).await,
+        Err(SyncError::RemoteDeleted)
+    ));
+}
+
+#[tokio::test]
+async fn a_new_local_assistant_is_created_at_the_provider_on_push() {
+    let w = world().await;
+    let doc = json!({
+        "name": "Night Receptionist",
+        "firstMessage": "Good evening, how can I help?",
+        "model": {"provider": "openai", "model": "gpt-4o", "messages": [{"role": "system", "content": "You answer calls at night."}]},
+        "voice": {"provider": "11labs", "voiceId": "burt"},
+        "transcriber": {"provider": "deepgram", "model": "nova-2", "language": "en"}
+    });
+    let hash = voxhive_core::doc::content_hash("vapi", &doc);
+    let state = AssistantState {
+        remote_id: None,
+        name: "Night Receptionist".into(),
+        sync_status: "new".into(),
+        base_hash: None,
+        local_hash: hash.clone(),
+        remote_hash: None,
+        base_revision_id: None,
+        local_revision_id: 0,
+        remote_revision_id: None,
+        last_error: None,
+    };
+    let revision = NewRevision {
+        hash: &hash,
+        document: &doc.to_string(),
+        source: "create",
+        author_id: None,
+    };
+    let id = w
+        .store
+        .create_assistant(
+            1,
+            w.connection.id,
+            &state,
+            &revision,
+            Becomes {
+                local: true,
+                ..Becomes::default()
+            },
+        )
+        .await
+        .unwrap();
+    let local = w.store.assistant(1, id).await.unwrap().unwrap();
+    assert_eq!(
+        push(&w.store, w.client.as_ref(), &local).await.unwrap(),
+        PushOutcome::Created
+    );
+    let pushed = w.store.assistant(1, id).await.unwrap().unwrap();
+    let remote = w
+        .sim
+        .vapi_assistant(KEY, pushed.remote_id.as_deref().unwrap())
+        .expect("created at Vapi");
+    assert_eq!(remote["firstMessage"], "Good evening, how can I help?");
+    assert_eq!(pushed.sync_status, "synced");
+}
