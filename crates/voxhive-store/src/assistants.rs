@@ -235,3 +235,12 @@ impl Store {
         Ok(rows)
     }
 }
+
+impl Store {
+    /// Deletes an assistant and its revisions from VoxHive.
+    pub async fn delete_assistant(&self, workspace_id: i64, id: i64) -> StoreResult<bool> {
+        let n = on_pool!(self, pool => sqlx::query("DELETE FROM assistants WHERE workspace_id = $1 AND id = $2")
+            .bind(workspace_id).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+}

@@ -17,6 +17,12 @@ pub enum SyncError {
     /// A revision an assistant points to is missing or unreadable.
     #[error("revision {0} is missing or unreadable")]
     MissingRevision(i64),
+    /// A merge was asked of an assistant that is not in conflict.
+    #[error("this assistant has no conflict to resolve")]
+    NotInConflict,
+    /// The choices do not resolve the conflict (a field left open, or one that has no conflict).
+    #[error("{0}")]
+    Unresolved(String),
     /// Remote ids asked for that the account does not have.
     #[error("the account has no assistant with the id {}", .0.join(", "))]
     UnknownRemoteIds(Vec<String>),

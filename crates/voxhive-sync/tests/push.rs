@@ -306,3 +306,142 @@ async fn a_new_local_assistant_is_created_at_the_provider_on_push() {
     assert_eq!(remote["firstMessage"], "Good evening, how can I help?");
     assert_eq!(pushed.sync_status, "synced");
 }
+
+#[tokio::test]
+async fn disjoint_changes_merge_and_overlapping_ones_are_resolved_field_by_field() {
+    use voxhive_core::doc::Resolution;
+    use voxhive_sync::{merge_preview, resolve_conflict};
+    let w = world().await;
+    let edited = w.edit(|d| d["firstMessage"] = json!("Mine")).await;
+    let remote_id = edited.remote_id.clone().unwrap();
+    w.sim
+        .vapi_edit_assistant(
+            KEY,
+            &remote_id,
+            json!({"name": "Theirs", "endCallPhrases": ["bye now"]}),
+        )
+        .unwrap();
+    assert_eq!(
+        pull(&w.store, w.client.as_ref(), &edited).await.unwrap(),
+        PullOutcome::Conflict
+    );
+
+    let conflicted = w.first().await;
+    let preview = merge_preview(&w.store, &conflicted).await.unwrap();
+    assert!(
+        preview.conflicts.is_empty(),
+        "disjoint changes: {:?}",
+        preview.conflicts
+    );
+    resolve_conflict(&w.store, &conflicted, &[], None).await.unwrap();
+    let merged = w.first().await;
+    assert_eq!(merged.sync_status, "modified");
+    let doc = local_document(&w.store, &merged).await.unwrap();
+    assert_eq!(
+        (doc["firstMessage"].as_str(), doc["name"].as_str()),
+        (Some("Mine"), Some("Theirs"))
+    );
+    assert_eq!(doc["id"], json!(remote_id), "read-only fields are kept");
+    assert_eq!(
+        push(&w.store, w.client.as_ref(), &merged).await.unwrap(),
+        PushOutcome::Pushed,
+        "the merge pushes past the guard"
+    );
+    let remote = w.sim.vapi_assistant(KEY, &remote_id).unwrap();
+    assert_eq!(
+        (remote["firstMessage"].as_str(), remote["name"].as_str()),
+        (Some("Mine"), Some("Theirs"))
+    );
+
+    // Now both sides change the same field.
+    let edited = w.edit(|d| d["firstMessage"] = json!("Mine again")).await;
+    w.sim
+        .vapi_edit_assistant(KEY, &remote_id, json!({"firstMessage": "Theirs again"}))
+        .unwrap();
+    assert_eq!(
+        pull(&w.store, w.client.as_ref(), &edited).await.unwrap(),
+        PullOutcome::Conflict
+    );
+    let conflicted = w.first().await;
+    let preview = merge_preview(&w.store, &conflicted).await.unwrap();
+    let paths: Vec<String> = preview.conflicts.iter().map(|c| c.path.to_string()).collect();
+    assert_eq!(paths, ["firstMessage"]);
+    assert!(
+        matches!(
+            resolve_conflict(&w.store, &conflicted, &[], None).await,
+            Err(SyncError::Unresolved(_))
+        ),
+        "a field left open is refused"
+    );
+    resolve_conflict(
+        &w.store,
+        &conflicted,
+        &[("firstMessage".into(), Resolution::TakeTheirs)],
+        None,
+    )
+    .await
+    .unwrap();
+    let resolved = w.first().await;
+    assert_eq!(
+        resolved.sync_status, "synced",
+        "taking theirs everywhere equals the remote"
+    );
+    let sources: Vec<String> = w
+        .store
+        .revisions(resolved.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .take(2)
+        .map(|r| r.source)
+        .collect();
+    assert_eq!(sources, ["merge", "pull"]);
+}
+
+#[tokio::test]
+async fn rollback_restores_an_earlier_document_and_delete_reaches_the_provider_only_when_asked() {
+    use voxhive_sync::{delete_assistant, rollback};
+    let w = world().await;
+    let original = w.first().await;
+    let import_revision = original.local_revision_id;
+    let edited = w.edit(|d| d["firstMessage"] = json!("A mistake")).await;
+    assert_eq!(edited.sync_status, "modified");
+    assert!(rollback(&w.store, &edited, import_revision, None).await.unwrap());
+    let back = w.first().await;
+    assert_eq!(
+        (back.sync_status.as_str(), back.local_hash.as_str()),
+        ("synced", original.local_hash.as_str())
+    );
+    assert_eq!(w.store.revisions(back.id).await.unwrap()[0].source, "rollback");
+
+    let remote_id = back.remote_id.clone().unwrap();
+    delete_assistant(&w.store, w.client.as_ref(), &back, false)
+        .await
+        .unwrap();
+    assert!(
+        w.sim.vapi_assistant(KEY, &remote_id).is_some(),
+        "a local delete leaves the provider alone"
+    );
+    import_assistants(&w.store, w.client.as_ref(), &w.connection, None, &|_, _| {})
+        .await
+        .unwrap();
+    let again = w
+        .store
+        .assistant_by_remote_id(w.connection.id, &remote_id)
+        .await
+        .unwrap()
+        .unwrap();
+    delete_assistant(&w.store, w.client.as_ref(), &again, true)
+        .await
+        .unwrap();
+    assert!(
+        w.sim.vapi_assistant(KEY, &remote_id).is_none(),
+        "deleted at the provider too"
+    );
+    assert!(w
+        .store
+        .assistant_by_remote_id(w.connection.id, &remote_id)
+        .await
+        .unwrap()
+        .is_none());
+}

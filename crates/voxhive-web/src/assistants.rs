@@ -21,7 +21,11 @@ impl From<SyncError> for AppError {
                 field: Some("remote_ids"),
                 message: err.to_string(),
             },
-            SyncError::RemoteDeleted => AppError::Conflict(err.to_string()),
+            SyncError::RemoteDeleted | SyncError::NotInConflict => AppError::Conflict(err.to_string()),
+            SyncError::Unresolved(message) => AppError::BadRequest {
+                field: Some("resolutions"),
+                message,
+            },
             SyncError::MissingRevision(_) => AppError::Internal(err.to_string()),
         }
     }
@@ -138,4 +142,81 @@ pub async fn remote_document(state: &AppState, assistant: &Assistant) -> AppResu
     Ok(Some(
         serde_json::from_str(&revision.document).map_err(|e| AppError::Internal(e.to_string()))?,
     ))
+}
+
+/// Rolls an assistant back to one of its revisions (a new local revision).
+pub async fn rollback(state: &AppState, assistant: &Assistant, revision_id: i64, user_id: i64) -> AppResult<bool> {
+    state
+        .store
+        .revision(assistant.id, revision_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let changed = voxhive_sync::rollback(&state.store, assistant, revision_id, Some(user_id)).await?;
+    let detail = json!({"assistant_id": assistant.id, "revision_id": revision_id});
+    state
+        .store
+        .record_audit(
+            assistant.workspace_id,
+            Some(user_id),
+            "assistant.rollback",
+            &assistant.name,
+            &detail,
+        )
+        .await?;
+    Ok(changed)
+}
+
+/// Deletes an assistant locally, or at the provider too.
+pub async fn delete(state: &AppState, assistant: &Assistant, remote: bool, user_id: i64) -> AppResult<()> {
+    let connection = state
+        .store
+        .connection(assistant.workspace_id, assistant.connection_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let client = client_for(state, &connection)?;
+    voxhive_sync::delete_assistant(&state.store, client.as_ref(), assistant, remote).await?;
+    let detail = json!({"assistant_id": assistant.id, "remote": remote, "remote_id": assistant.remote_id});
+    state
+        .store
+        .record_audit(
+            assistant.workspace_id,
+            Some(user_id),
+            "assistant.delete",
+            &assistant.name,
+            &detail,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Resolves a conflict with field-by-field choices, recording a merge revision.
+pub async fn resolve(
+    state: &AppState,
+    assistant: &Assistant,
+    choices: &[(String, voxhive_core::doc::Resolution)],
+    user_id: i64,
+) -> AppResult<()> {
+    voxhive_sync::resolve_conflict(&state.store, assistant, choices, Some(user_id)).await?;
+    let detail = json!({"assistant_id": assistant.id, "fields": choices.len()});
+    state
+        .store
+        .record_audit(
+            assistant.workspace_id,
+            Some(user_id),
+            "assistant.merge",
+            &assistant.name,
+            &detail,
+        )
+        .await?;
+    Ok(())
+}
+
+/// A revision's document.
+pub async fn revision_document(state: &AppState, assistant: &Assistant, revision_id: i64) -> AppResult<Value> {
+    let revision = state
+        .store
+        .revision(assistant.id, revision_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    serde_json::from_str(&revision.document).map_err(|e| AppError::Internal(e.to_string()))
 }

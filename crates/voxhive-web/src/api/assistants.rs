@@ -337,3 +337,122 @@ pub async fn list_revisions(
             .collect(),
     ))
 }
+
+/// Which revisions to compare; `to` defaults to the current local one.
+#[derive(Deserialize, IntoParams)]
+pub struct DiffQuery {
+    pub from: i64,
+    pub to: Option<i64>,
+}
+
+/// One changed field between two documents.
+#[derive(Serialize, ToSchema)]
+pub struct FieldChange {
+    /// The field, such as `model.messages[0].content`.
+    pub path: String,
+    /// added, removed or changed.
+    pub kind: String,
+    #[schema(value_type = Object)]
+    pub old: Option<serde_json::Value>,
+    #[schema(value_type = Object)]
+    pub new: Option<serde_json::Value>,
+}
+
+#[utoipa::path(get, path = "/assistants/{id}/diff", tag = "assistants",
+    params(("id" = i64, Path, description = "Assistant id"), DiffQuery),
+    responses((status = 200, description = "The changed fields, read-only fields left out", body = [FieldChange]),
+              (status = 404, description = "No such assistant or revision", body = ErrorBody)))]
+pub async fn diff_revisions(
+    auth: ApiAuth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<DiffQuery>,
+) -> Result<Json<Vec<FieldChange>>, ApiError> {
+    use voxhive_core::doc::{diff, strip_read_only, ChangeKind};
+    let assistant = find(&state, &auth, id).await?;
+    let to = q.to.unwrap_or(assistant.local_revision_id);
+    let from = strip_read_only(
+        &assistant.provider,
+        &crate::assistants::revision_document(&state, &assistant, q.from).await?,
+    );
+    let to = strip_read_only(
+        &assistant.provider,
+        &crate::assistants::revision_document(&state, &assistant, to).await?,
+    );
+    let changes = diff(&from, &to)
+        .into_iter()
+        .map(|c| {
+            let path = c.path.to_string();
+            match c.kind {
+                ChangeKind::Added(new) => FieldChange {
+                    path,
+                    kind: "added".into(),
+                    old: None,
+                    new: Some(new),
+                },
+                ChangeKind::Removed(old) => FieldChange {
+                    path,
+                    kind: "removed".into(),
+                    old: Some(old),
+                    new: None,
+                },
+                ChangeKind::Changed { old, new } => FieldChange {
+                    path,
+                    kind: "changed".into(),
+                    old: Some(old),
+                    new: Some(new),
+                },
+            }
+        })
+        .collect();
+    Ok(Json(changes))
+}
+
+/// The revision to roll back to.
+#[derive(Deserialize, ToSchema)]
+pub struct RollbackBody {
+    pub revision_id: i64,
+}
+
+#[utoipa::path(post, path = "/assistants/{id}/rollback", tag = "assistants", request_body = RollbackBody,
+    params(("id" = i64, Path, description = "Assistant id")),
+    responses((status = 200, description = "The revision is the local document again (a new revision)", body = AssistantDetail),
+              (status = 403, description = "Viewers cannot roll back", body = ErrorBody),
+              (status = 404, description = "No such assistant or revision", body = ErrorBody)))]
+pub async fn rollback_assistant(
+    auth: ApiAuth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(body): Json<RollbackBody>,
+) -> Result<Json<AssistantDetail>, ApiError> {
+    auth.require(Permission::Edit)?;
+    let assistant = find(&state, &auth, id).await?;
+    crate::assistants::rollback(&state, &assistant, body.revision_id, auth.user_id).await?;
+    show_assistant(auth, State(state), Path(id)).await
+}
+
+/// Whether to delete at the provider too.
+#[derive(Deserialize, IntoParams)]
+pub struct DeleteQuery {
+    /// `true` deletes the assistant at the provider first.
+    #[serde(default)]
+    pub remote: bool,
+}
+
+#[utoipa::path(delete, path = "/assistants/{id}", tag = "assistants",
+    params(("id" = i64, Path, description = "Assistant id"), DeleteQuery),
+    responses((status = 204, description = "Deleted (at the provider too with remote=true)"),
+              (status = 403, description = "Viewers cannot delete", body = ErrorBody),
+              (status = 404, description = "No such assistant in this workspace", body = ErrorBody),
+              (status = 422, description = "The provider refused; nothing was deleted", body = ErrorBody)))]
+pub async fn delete_assistant(
+    auth: ApiAuth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<DeleteQuery>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    auth.require(Permission::Edit)?;
+    let assistant = find(&state, &auth, id).await?;
+    crate::assistants::delete(&state, &assistant, q.remote, auth.user_id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

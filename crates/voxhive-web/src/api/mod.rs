@@ -30,12 +30,16 @@ pub fn router() -> Router<AppState> {
         .route("/assistants", get(assistants::list_assistants))
         .route(
             "/assistants/{id}",
-            get(assistants::show_assistant).patch(assistants::patch_assistant),
+            get(assistants::show_assistant)
+                .patch(assistants::patch_assistant)
+                .delete(assistants::delete_assistant),
         )
         .route("/assistants/{id}/document", put(assistants::replace_document))
         .route("/assistants/{id}/push", post(assistants::push_assistant))
         .route("/assistants/{id}/pull", post(assistants::pull_assistant))
         .route("/assistants/{id}/revisions", get(assistants::list_revisions))
+        .route("/assistants/{id}/diff", get(assistants::diff_revisions))
+        .route("/assistants/{id}/rollback", post(assistants::rollback_assistant))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .fallback(|| async { ApiError(AppError::NotFound).into_response() })
 }
@@ -60,6 +64,9 @@ pub fn router() -> Router<AppState> {
         assistants::push_assistant,
         assistants::pull_assistant,
         assistants::list_revisions,
+        assistants::diff_revisions,
+        assistants::rollback_assistant,
+        assistants::delete_assistant,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),

@@ -447,36 +447,10 @@ fn line_views(old: &str, new: &str) -> Vec<LineView> {
         .collect()
 }
 
-fn pretty(v: &serde_json::Value) -> String {
-    serde_json::to_string_pretty(v).unwrap_or_default()
-}
-
-fn is_long_text(v: &serde_json::Value) -> bool {
-    v.as_str().is_some_and(|s| s.len() > 80 || s.contains('\n'))
-}
-
-/// The review: what pushing would change at the provider, field by field.
-pub async fn review_assistant(
-    auth: Auth,
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-) -> AppResult<Page<ReviewPage>> {
-    use voxhive_core::doc::{diff, strip_read_only, ChangeKind};
-    let assistant = state
-        .store
-        .assistant(auth.workspace_id(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let shell = auth.shell(&state, &format!("Review {}", assistant.name), PATH).await?;
-    let local = strip_read_only(
-        &assistant.provider,
-        &crate::assistants::local_document(&state, &assistant).await?,
-    );
-    let remote = match crate::assistants::remote_document(&state, &assistant).await? {
-        Some(doc) => strip_read_only(&assistant.provider, &doc),
-        None => serde_json::json!({}),
-    };
-    let changes = diff(&remote, &local)
+/// The changes from one document to another (read-only fields already removed), for display.
+fn changes_between(from: &serde_json::Value, to: &serde_json::Value) -> Vec<ChangeView> {
+    use voxhive_core::doc::{diff, ChangeKind};
+    diff(from, to)
         .into_iter()
         .map(|c| {
             let path = c.path.to_string();
@@ -511,7 +485,39 @@ pub async fn review_assistant(
                 },
             }
         })
-        .collect();
+        .collect()
+}
+
+fn pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+fn is_long_text(v: &serde_json::Value) -> bool {
+    v.as_str().is_some_and(|s| s.len() > 80 || s.contains('\n'))
+}
+
+/// The review: what pushing would change at the provider, field by field.
+pub async fn review_assistant(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> AppResult<Page<ReviewPage>> {
+    use voxhive_core::doc::strip_read_only;
+    let assistant = state
+        .store
+        .assistant(auth.workspace_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let shell = auth.shell(&state, &format!("Review {}", assistant.name), PATH).await?;
+    let local = strip_read_only(
+        &assistant.provider,
+        &crate::assistants::local_document(&state, &assistant).await?,
+    );
+    let remote = match crate::assistants::remote_document(&state, &assistant).await? {
+        Some(doc) => strip_read_only(&assistant.provider, &doc),
+        None => serde_json::json!({}),
+    };
+    let changes = changes_between(&remote, &local);
     let badge = badge(&assistant.sync_status);
     let provider = assistant
         .provider
@@ -524,4 +530,258 @@ pub async fn review_assistant(
         provider,
         changes,
     }))
+}
+
+#[derive(Template)]
+#[template(path = "compare.html")]
+pub struct ComparePage {
+    shell: Shell,
+    assistant: Assistant,
+    from: i64,
+    to: i64,
+    changes: Vec<ChangeView>,
+}
+
+#[derive(Deserialize)]
+pub struct CompareQuery {
+    from: i64,
+    to: Option<i64>,
+}
+
+/// The changes between two revisions (to the current local one when `to` is absent).
+pub async fn compare_revisions(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<CompareQuery>,
+) -> AppResult<Page<ComparePage>> {
+    use voxhive_core::doc::strip_read_only;
+    let assistant = state
+        .store
+        .assistant(auth.workspace_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let to = q.to.unwrap_or(assistant.local_revision_id);
+    let from_doc = strip_read_only(
+        &assistant.provider,
+        &crate::assistants::revision_document(&state, &assistant, q.from).await?,
+    );
+    let to_doc = strip_read_only(
+        &assistant.provider,
+        &crate::assistants::revision_document(&state, &assistant, to).await?,
+    );
+    let shell = auth.shell(&state, &format!("Compare {}", assistant.name), PATH).await?;
+    Ok(Page(ComparePage {
+        shell,
+        changes: changes_between(&from_doc, &to_doc),
+        assistant,
+        from: q.from,
+        to,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct RollbackForm {
+    revision_id: i64,
+}
+
+/// Makes an earlier revision the local document again.
+pub async fn rollback_assistant(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Form(form): Form<RollbackForm>,
+) -> AppResult<Response> {
+    auth.require(Permission::Edit)?;
+    let assistant = state
+        .store
+        .assistant(auth.workspace_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let changed = crate::assistants::rollback(&state, &assistant, form.revision_id, auth.user_id()).await?;
+    let message = if changed {
+        format!(
+            "Rolled back to revision #{}: a new local revision. Review and push it when ready.",
+            form.revision_id
+        )
+    } else {
+        format!("Revision #{} is already the local document.", form.revision_id)
+    };
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/assistants/{id}"),
+        "success",
+        message,
+        None,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    remote: String,
+}
+
+/// Deletes an assistant from VoxHive, or at the provider too.
+pub async fn delete_assistant(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Form(form): Form<DeleteForm>,
+) -> AppResult<Response> {
+    auth.require(Permission::Edit)?;
+    let assistant = state
+        .store
+        .assistant(auth.workspace_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let remote = form.remote == "true";
+    match crate::assistants::delete(&state, &assistant, remote, auth.user_id()).await {
+        Ok(()) => {
+            let where_ = if remote {
+                " here and at the provider"
+            } else {
+                " from VoxHive (the provider keeps it)"
+            };
+            Ok(redirect_with_flash(
+                &state,
+                PATH,
+                "success",
+                format!("Deleted \"{}\"{where_}.", assistant.name),
+                None,
+            ))
+        }
+        Err(AppError::Unprocessable { message, .. }) => Ok(redirect_with_flash(
+            &state,
+            &format!("/assistants/{id}"),
+            "error",
+            format!("Not deleted: {message}"),
+            None,
+        )),
+        Err(err) => Err(err),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "merge.html")]
+pub struct MergePage {
+    shell: Shell,
+    assistant: Assistant,
+    provider: &'static str,
+    conflicts: Vec<ConflictView>,
+    merged_fields: usize,
+    error: Option<String>,
+}
+
+/// One conflicting field with the three values.
+struct ConflictView {
+    path: String,
+    base: String,
+    ours: String,
+    theirs: String,
+}
+
+fn shown(v: &Option<serde_json::Value>) -> String {
+    v.as_ref().map(pretty).unwrap_or_else(|| "(removed)".into())
+}
+
+async fn render_merge(auth: &Auth, state: &AppState, id: i64, error: Option<String>) -> AppResult<Page<MergePage>> {
+    let assistant = state
+        .store
+        .assistant(auth.workspace_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let outcome = voxhive_sync::merge_preview(&state.store, &assistant)
+        .await
+        .map_err(AppError::from)?;
+    let shell = auth.shell(state, &format!("Resolve {}", assistant.name), PATH).await?;
+    let provider = assistant
+        .provider
+        .parse::<ProviderKind>()
+        .map_or("the provider", |k| k.label());
+    let conflicts = outcome
+        .conflicts
+        .iter()
+        .map(|c| ConflictView {
+            path: c.path.to_string(),
+            base: shown(&c.base),
+            ours: shown(&c.ours),
+            theirs: shown(&c.theirs),
+        })
+        .collect();
+    let local = crate::assistants::local_document(state, &assistant).await?;
+    let merged_fields = voxhive_core::doc::diff(
+        &voxhive_core::doc::strip_read_only(&assistant.provider, &local),
+        &outcome.merged,
+    )
+    .len();
+    Ok(Page(MergePage {
+        shell,
+        assistant,
+        provider,
+        conflicts,
+        merged_fields,
+        error,
+    }))
+}
+
+pub async fn show_merge(auth: Auth, State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Page<MergePage>> {
+    render_merge(&auth, &state, id, None).await
+}
+
+/// Applies the field-by-field choices: `choice-N` is mine, theirs or edit; `path-N` names the
+/// field; `edit-N` holds an edited JSON value.
+pub async fn resolve_merge(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    use voxhive_core::doc::Resolution;
+    auth.require(Permission::Edit)?;
+    let assistant = state
+        .store
+        .assistant(auth.workspace_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let get = |key: String| form.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone());
+    let mut choices = Vec::new();
+    let mut problem = None;
+    for n in 0.. {
+        let Some(path) = get(format!("path-{n}")) else { break };
+        let resolution = match get(format!("choice-{n}")).as_deref() {
+            Some("mine") => Resolution::KeepMine,
+            Some("theirs") => Resolution::TakeTheirs,
+            Some("edit") => match serde_json::from_str(&get(format!("edit-{n}")).unwrap_or_default()) {
+                Ok(value) => Resolution::Edit(value),
+                Err(e) => {
+                    problem = Some(format!("{path}: the edited value is not valid JSON ({e})."));
+                    break;
+                }
+            },
+            _ => {
+                problem = Some(format!("{path}: choose mine, theirs, or an edited value."));
+                break;
+            }
+        };
+        choices.push((path, resolution));
+    }
+    if let Some(problem) = problem {
+        let page = render_merge(&auth, &state, id, Some(problem)).await?;
+        return Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response());
+    }
+    match crate::assistants::resolve(&state, &assistant, &choices, auth.user_id()).await {
+        Ok(()) => Ok(redirect_with_flash(
+            &state,
+            &format!("/assistants/{id}/review"),
+            "success",
+            "Merged. Review the result and push it.",
+            None,
+        )),
+        Err(AppError::BadRequest { message, .. }) => {
+            let page = render_merge(&auth, &state, id, Some(format!("{message}."))).await?;
+            Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response())
+        }
+        Err(err) => Err(err),
+    }
 }

@@ -28,6 +28,13 @@ pub fn router() -> Router<AppState> {
         .route("/assistants/{id}/review", get(assistants::review_assistant))
         .route("/assistants/{id}/push", post(assistants::push_assistant))
         .route("/assistants/{id}/pull", post(assistants::pull_assistant))
+        .route("/assistants/{id}/compare", get(assistants::compare_revisions))
+        .route("/assistants/{id}/rollback", post(assistants::rollback_assistant))
+        .route("/assistants/{id}/delete", post(assistants::delete_assistant))
+        .route(
+            "/assistants/{id}/merge",
+            get(assistants::show_merge).post(assistants::resolve_merge),
+        )
         .route("/knowledge-base", get(coming_soon::knowledge_base))
         .route("/tools", get(coming_soon::tools))
         .route("/phone-numbers", get(coming_soon::phone_numbers))

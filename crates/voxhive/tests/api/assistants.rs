@@ -549,3 +549,148 @@ async fn the_assistant_page_saves_a_revision_reviews_the_diff_and_pushes() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_conflict_is_resolved_on_the_merge_page_then_history_compares_and_rolls_back() {
+    let sim = spawn_sim().await;
+    let app = spawn_app().await;
+    let (token, id, remote_id) = imported(&app, &sim).await;
+    let key = voxhive_sim::DEFAULT_VAPI_KEYS[0];
+    let http = reqwest::Client::new();
+    let api = |p: &str| app.url(&format!("/api/v1/assistants/{id}{p}"));
+    http.patch(api(""))
+        .bearer_auth(&token)
+        .json(&json!({"firstMessage": "Mine", "voicemailMessage": "Call back later"}))
+        .send()
+        .await
+        .unwrap();
+    sim.vapi_edit_assistant(key, &remote_id, json!({"firstMessage": "Theirs"}))
+        .unwrap();
+    let pulled: Value = http
+        .post(api("/pull"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pulled["outcome"], "conflict");
+
+    let client = app.signed_in("owner@example.com").await;
+    let path = format!("/assistants/{id}");
+    let (_, page) = app.page(&client, &path).await;
+    assert!(page.contains("Resolve the conflict"));
+    let (status, merge) = app.page(&client, &format!("{path}/merge")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(merge.contains("<code>firstMessage</code> changed on both sides") && merge.contains("Theirs"));
+    let bad = app
+        .post_form(
+            &client,
+            &format!("{path}/merge"),
+            &[("path-0", "firstMessage"), ("choice-0", "edit"), ("edit-0", "not json")],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert!(bad.text().await.unwrap().contains("not valid JSON"));
+    let ok = app
+        .post_form(
+            &client,
+            &format!("{path}/merge"),
+            &[
+                ("path-0", "firstMessage"),
+                ("choice-0", "edit"),
+                ("edit-0", "\"Both of us\""),
+            ],
+        )
+        .await;
+    crate::support::assert_redirects_to(&ok, &format!("{path}/review"));
+    let (_, review) = app.page(&client, &format!("{path}/review")).await;
+    assert!(review.contains("firstMessage") && review.contains("voicemailMessage") && review.contains("Both of us"));
+    crate::support::assert_redirects_to(&app.post_form(&client, &format!("{path}/push"), &[]).await, &path);
+    let remote = sim.vapi_assistant(key, &remote_id).unwrap();
+    assert_eq!(
+        (remote["firstMessage"].as_str(), remote["voicemailMessage"].as_str()),
+        (Some("Both of us"), Some("Call back later"))
+    );
+
+    let revisions: Value = http
+        .get(api("/revisions"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let import = revisions.as_array().unwrap().last().unwrap()["id"].as_i64().unwrap();
+    let diff: Value = http
+        .get(api(&format!("/diff?from={import}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths: Vec<&str> = diff
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["firstMessage", "voicemailMessage"]);
+    let (_, compare) = app.page(&client, &format!("{path}/compare?from={import}")).await;
+    assert!(compare.contains("voicemailMessage"));
+
+    crate::support::assert_redirects_to(
+        &app.post_form(
+            &client,
+            &format!("{path}/rollback"),
+            &[("revision_id", &import.to_string())],
+        )
+        .await,
+        &path,
+    );
+    let after: Value = http
+        .get(api(""))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["sync_status"], "modified");
+    assert!(after["document"]
+        .get("voicemailMessage")
+        .is_none_or(|v| v != "Call back later"));
+    let rolled: Value = http
+        .post(api("/rollback"))
+        .bearer_auth(&token)
+        .json(&json!({"revision_id": import}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        rolled["sync_status"], "modified",
+        "rolling back to the same document again changes nothing"
+    );
+
+    let deleted = http
+        .delete(api("?remote=true"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert!(sim.vapi_assistant(key, &remote_id).is_none());
+    assert_eq!(
+        http.get(api("")).bearer_auth(&token).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    app.stop().await;
+}

@@ -46,10 +46,12 @@ async fn the_api_answers_who_a_token_acts_as_and_matches_its_openapi_document() 
         [
             "/assistants",
             "/assistants/{id}",
+            "/assistants/{id}/diff",
             "/assistants/{id}/document",
             "/assistants/{id}/pull",
             "/assistants/{id}/push",
             "/assistants/{id}/revisions",
+            "/assistants/{id}/rollback",
             "/connections",
             "/connections/{id}",
             "/connections/{id}/import",
