@@ -64,7 +64,7 @@ pub async fn resolve_conflict(
     if let (Some(doc), Some(remote)) = (document.as_object_mut(), remote.as_object()) {
         let writable = strip_read_only(&assistant.provider, &Value::Object(remote.clone()));
         for (key, value) in remote {
-            if !writable.get(key).is_some() {
+            if writable.get(key).is_none() {
                 doc.insert(key.clone(), value.clone());
             }
         }
