@@ -445,3 +445,46 @@ async fn rollback_restores_an_earlier_document_and_delete_reaches_the_provider_o
         .unwrap()
         .is_none());
 }
+
+#[tokio::test]
+async fn every_template_creates_a_valid_assistant_at_both_providers() {
+    use voxhive_sync::{create_local, template_document, TEMPLATES};
+    let w = world().await;
+    let el_base = w.sim.base_url();
+    let el = w
+        .store
+        .create_connection(&NewConnection {
+            workspace_id: 1,
+            provider: "elevenlabs",
+            label: "Voice",
+            base_url: Some(&el_base),
+            api_key_sealed: "v1.unused-in-these-tests",
+            key_last4: "ws1",
+            usd_per_credit_nano: None,
+        })
+        .await
+        .unwrap();
+    let el_client = build_client(ClientConfig::new(
+        ProviderKind::ElevenLabs,
+        voxhive_sim::DEFAULT_EL_KEY,
+        Some(el_base),
+    ));
+    for template in TEMPLATES {
+        for (connection, client) in [(&w.connection, w.client.as_ref()), (&el, el_client.as_ref())] {
+            let name = format!("{} ({})", template.title, connection.provider);
+            let doc = template_document(&connection.provider, &template, &name);
+            let id = create_local(&w.store, 1, connection.id, &connection.provider, &doc, None)
+                .await
+                .unwrap();
+            let local = w.store.assistant(1, id).await.unwrap().unwrap();
+            assert_eq!(local.sync_status, "new");
+            let outcome = push(&w.store, client, &local).await;
+            assert_eq!(outcome.unwrap(), PushOutcome::Created, "{name}");
+            let pushed = w.store.assistant(1, id).await.unwrap().unwrap();
+            assert_eq!(
+                (pushed.sync_status.as_str(), pushed.name.as_str()),
+                ("synced", name.as_str())
+            );
+        }
+    }
+}

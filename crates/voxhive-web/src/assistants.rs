@@ -220,3 +220,73 @@ pub async fn revision_document(state: &AppState, assistant: &Assistant, revision
         .ok_or(AppError::NotFound)?;
     serde_json::from_str(&revision.document).map_err(|e| AppError::Internal(e.to_string()))
 }
+
+/// How a new assistant is described: a template and a name, or a whole document.
+pub enum NewAssistant<'a> {
+    Template { key: &'a str, name: &'a str },
+    Document(&'a Value),
+}
+
+/// Creates an assistant locally ("new" until pushed) and records it in the audit log.
+pub async fn create(
+    state: &AppState,
+    workspace_id: i64,
+    connection_id: i64,
+    what: NewAssistant<'_>,
+    user_id: i64,
+) -> AppResult<i64> {
+    let connection = state
+        .store
+        .connection(workspace_id, connection_id)
+        .await?
+        .ok_or_else(|| AppError::field("connection_id", "choose one of the workspace's connections"))?;
+    let document = match what {
+        NewAssistant::Template { key, name } => {
+            let template = voxhive_sync::TEMPLATES
+                .iter()
+                .find(|t| t.key == key)
+                .ok_or_else(|| AppError::field("template", "choose one of the templates"))?;
+            let name = name.trim();
+            if name.is_empty() {
+                return Err(AppError::field("name", "give the assistant a name"));
+            }
+            if name.chars().count() > 40 {
+                return Err(AppError::field(
+                    "name",
+                    "a name can be at most 40 characters (the providers' limit)",
+                ));
+            }
+            voxhive_sync::template_document(&connection.provider, template, name)
+        }
+        NewAssistant::Document(doc) => {
+            if !doc.is_object() || !doc.get("name").is_some_and(Value::is_string) {
+                return Err(AppError::field(
+                    "document",
+                    "the document must be a JSON object with a \"name\"",
+                ));
+            }
+            doc.clone()
+        }
+    };
+    let id = voxhive_sync::create_local(
+        &state.store,
+        workspace_id,
+        connection.id,
+        &connection.provider,
+        &document,
+        Some(user_id),
+    )
+    .await?;
+    let name = document["name"].as_str().unwrap_or_default();
+    state
+        .store
+        .record_audit(
+            workspace_id,
+            Some(user_id),
+            "assistant.create",
+            name,
+            &json!({"assistant_id": id}),
+        )
+        .await?;
+    Ok(id)
+}

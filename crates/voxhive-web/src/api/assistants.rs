@@ -456,3 +456,48 @@ pub async fn delete_assistant(
     crate::assistants::delete(&state, &assistant, q.remote, auth.user_id).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
+
+/// A new assistant: a template and a name, or a whole provider document.
+#[derive(Deserialize, ToSchema)]
+pub struct NewAssistantBody {
+    pub connection_id: i64,
+    /// receptionist, appointment-booking, lead-qualification or customer-support.
+    pub template: Option<String>,
+    /// With a template: the assistant's name.
+    pub name: Option<String>,
+    /// Instead of a template: the whole provider document.
+    #[schema(value_type = Object)]
+    pub document: Option<serde_json::Value>,
+}
+
+#[utoipa::path(post, path = "/assistants", tag = "assistants", request_body = NewAssistantBody,
+    responses((status = 201, description = "Created locally (status new); push it to create it at the provider", body = AssistantDetail),
+              (status = 400, description = "A field is missing or wrong; the field is named", body = ErrorBody),
+              (status = 403, description = "Viewers cannot create", body = ErrorBody)))]
+pub async fn create_assistant(
+    auth: ApiAuth,
+    State(state): State<AppState>,
+    body: Result<Json<NewAssistantBody>, JsonRejection>,
+) -> Result<(axum::http::StatusCode, Json<AssistantDetail>), ApiError> {
+    use crate::assistants::NewAssistant;
+    auth.require(Permission::Edit)?;
+    let Json(body) = body.map_err(|e| {
+        ApiError(AppError::BadRequest {
+            field: None,
+            message: e.body_text(),
+        })
+    })?;
+    let what = match (&body.document, &body.template) {
+        (Some(doc), _) => NewAssistant::Document(doc),
+        (None, Some(key)) => NewAssistant::Template {
+            key,
+            name: body.name.as_deref().unwrap_or_default(),
+        },
+        (None, None) => {
+            return Err(AppError::field("template", "give a template and a name, or a whole document").into())
+        }
+    };
+    let id = crate::assistants::create(&state, auth.workspace_id, body.connection_id, what, auth.user_id).await?;
+    let Json(detail) = show_assistant(auth, State(state), Path(id)).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(detail)))
+}

@@ -27,7 +27,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/connections/{id}/test", post(connections::test_connection))
         .route("/connections/{id}/import", post(assistants::import_connection))
-        .route("/assistants", get(assistants::list_assistants))
+        .route(
+            "/assistants",
+            get(assistants::list_assistants).post(assistants::create_assistant),
+        )
         .route(
             "/assistants/{id}",
             get(assistants::show_assistant)
@@ -58,6 +61,7 @@ pub fn router() -> Router<AppState> {
         connections::delete_connection,
         assistants::import_connection,
         assistants::list_assistants,
+        assistants::create_assistant,
         assistants::show_assistant,
         assistants::patch_assistant,
         assistants::replace_document,

@@ -785,3 +785,117 @@ pub async fn resolve_merge(
         Err(err) => Err(err),
     }
 }
+
+#[derive(Template)]
+#[template(path = "new_assistant.html")]
+pub struct NewAssistantPage {
+    shell: Shell,
+    connections: Vec<Connection>,
+    templates: &'static [voxhive_sync::Template],
+    form: NewForm,
+    error: Option<String>,
+    error_field: Option<&'static str>,
+}
+
+/// The create form: Quick Start (template and name) or Advanced (a whole document).
+#[derive(Deserialize, Default)]
+pub struct NewForm {
+    #[serde(default)]
+    mode: String,
+    #[serde(default)]
+    connection_id: String,
+    #[serde(default)]
+    template: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    document: String,
+}
+
+async fn render_new(
+    auth: &Auth,
+    state: &AppState,
+    form: NewForm,
+    err: Option<&AppError>,
+) -> AppResult<Page<NewAssistantPage>> {
+    let shell = auth.shell(state, "New assistant", PATH).await?;
+    let connections = state.store.connections(auth.workspace_id()).await?;
+    let (error, error_field) = match err {
+        Some(e) => (Some(e.to_string()), e.field_name()),
+        None => (None, None),
+    };
+    Ok(Page(NewAssistantPage {
+        shell,
+        connections,
+        templates: &voxhive_sync::TEMPLATES,
+        form,
+        error,
+        error_field,
+    }))
+}
+
+pub async fn show_new_assistant(auth: Auth, State(state): State<AppState>) -> AppResult<Page<NewAssistantPage>> {
+    auth.require(Permission::Edit)?;
+    let form = NewForm {
+        mode: "template".into(),
+        template: "receptionist".into(),
+        ..NewForm::default()
+    };
+    render_new(&auth, &state, form, None).await
+}
+
+pub async fn create_assistant(
+    auth: Auth,
+    State(state): State<AppState>,
+    Form(form): Form<NewForm>,
+) -> AppResult<Response> {
+    use crate::assistants::NewAssistant;
+    auth.require(Permission::Edit)?;
+    let connection_id: i64 = match form.connection_id.parse() {
+        Ok(id) => id,
+        Err(_) => {
+            let err = AppError::field("connection_id", "choose a connection");
+            let page = render_new(&auth, &state, form, Some(&err)).await?;
+            return Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response());
+        }
+    };
+    let parsed: Result<serde_json::Value, AppError> = if form.mode == "document" {
+        serde_json::from_str(&form.document).map_err(|e| AppError::field("document", format!("not valid JSON ({e})")))
+    } else {
+        Ok(serde_json::Value::Null)
+    };
+    let result = match &parsed {
+        Err(e) => Err(AppError::field("document", e.to_string())),
+        Ok(doc) if form.mode == "document" => {
+            crate::assistants::create(
+                &state,
+                auth.workspace_id(),
+                connection_id,
+                NewAssistant::Document(doc),
+                auth.user_id(),
+            )
+            .await
+        }
+        Ok(_) => {
+            let what = NewAssistant::Template {
+                key: &form.template,
+                name: &form.name,
+            };
+            crate::assistants::create(&state, auth.workspace_id(), connection_id, what, auth.user_id()).await
+        }
+    };
+    match result {
+        Ok(id) => Ok(redirect_with_flash(
+            &state,
+            &format!("/assistants/{id}/review"),
+            "success",
+            "Created in VoxHive. Review it, then create it at the provider.",
+            None,
+        )),
+        Err(err @ AppError::BadRequest { .. }) => {
+            let page = render_new(&auth, &state, form, Some(&err)).await?;
+            Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response())
+        }
+        Err(err) => Err(err),
+    }
+}

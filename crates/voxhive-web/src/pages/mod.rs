@@ -23,6 +23,10 @@ pub fn router() -> Router<AppState> {
         .route("/usage", get(usage::show_usage))
         .route("/assistants", get(assistants::show_assistants))
         .route("/assistants/import", post(assistants::import_assistants))
+        .route(
+            "/assistants/new",
+            get(assistants::show_new_assistant).post(assistants::create_assistant),
+        )
         .route("/assistants/{id}", get(assistants::show_assistant))
         .route("/assistants/{id}/document", post(assistants::save_document))
         .route("/assistants/{id}/review", get(assistants::review_assistant))

@@ -694,3 +694,93 @@ async fn a_conflict_is_resolved_on_the_merge_page_then_history_compares_and_roll
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_new_assistant_from_a_template_is_local_until_reviewed_and_pushed() {
+    let sim = spawn_sim().await;
+    let app = spawn_app().await;
+    let (token, _, _) = imported(&app, &sim).await;
+    let http = reqwest::Client::new();
+    let connection = app.store().connections(1).await.unwrap()[0].id;
+    let key = voxhive_sim::DEFAULT_VAPI_KEYS[0];
+    let before = sim.vapi_assistants(key).len();
+
+    let empty = http
+        .post(app.url("/api/v1/assistants"))
+        .bearer_auth(&token)
+        .json(&json!({"connection_id": connection, "template": "receptionist", "name": " "}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(empty.json::<Value>().await.unwrap()["error"]["field"], "name");
+    let unknown = http
+        .post(app.url("/api/v1/assistants"))
+        .bearer_auth(&token)
+        .json(&json!({"connection_id": connection, "template": "astronaut", "name": "X"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.json::<Value>().await.unwrap()["error"]["field"], "template");
+
+    let created = http
+        .post(app.url("/api/v1/assistants"))
+        .bearer_auth(&token)
+        .json(&json!({"connection_id": connection, "template": "lead-qualification", "name": "Inbound leads"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created: Value = created.json().await.unwrap();
+    assert_eq!(
+        (created["sync_status"].as_str(), created["remote_id"].as_str()),
+        (Some("new"), None)
+    );
+    assert_eq!(sim.vapi_assistants(key).len(), before, "nothing at the provider yet");
+
+    // The page: Quick Start with an empty name is refused at the field; Advanced takes a document.
+    let client = app.signed_in("owner@example.com").await;
+    let refused = app
+        .post_form(
+            &client,
+            "/assistants/new",
+            &[
+                ("connection_id", &connection.to_string()),
+                ("mode", "template"),
+                ("template", "receptionist"),
+                ("name", ""),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(refused.text().await.unwrap().contains("give the assistant a name"));
+    let advanced = app
+        .post_form(
+            &client,
+            "/assistants/new",
+            &[
+                ("connection_id", &connection.to_string()),
+                ("mode", "document"),
+                ("document", "{\"name\": \"Hand made\", \"firstMessage\": \"Hi\"}"),
+            ],
+        )
+        .await;
+    assert_eq!(advanced.status(), StatusCode::SEE_OTHER);
+    let review = crate::support::location(&advanced);
+    let (_, page) = app.page(&client, &review).await;
+    assert!(page.contains("does not exist at Vapi yet") && page.contains("Create at Vapi"));
+
+    let id = created["id"].as_i64().unwrap();
+    let pushed: Value = http
+        .post(app.url(&format!("/api/v1/assistants/{id}/push")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pushed["outcome"], "created");
+    assert_eq!(sim.vapi_assistants(key).len(), before + 1);
+    app.stop().await;
+}
