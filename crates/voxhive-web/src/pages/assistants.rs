@@ -227,7 +227,19 @@ pub struct AssistantPage {
     badge: (&'static str, &'static str),
     document: String,
     editor_error: Option<String>,
+    fields: Vec<FieldView>,
+    fields_error: Option<String>,
     history: Vec<HistoryRow>,
+}
+
+/// A form field with its current text.
+struct FieldView {
+    key: &'static str,
+    label: &'static str,
+    help: &'static str,
+    kind: &'static str,
+    value: String,
+    invalid: bool,
 }
 
 struct HistoryRow {
@@ -244,16 +256,19 @@ pub async fn show_assistant(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> AppResult<Page<AssistantPage>> {
-    render_assistant(&auth, &state, id, None).await
+    render_assistant(&auth, &state, id, None, None).await
 }
 
-/// The assistant page; `edited` keeps the editor's text and error after a refused save.
+/// The assistant page; `edited` keeps the JSON editor's text and error after a refused save,
+/// `fields_error` the settings form's (field, message).
 async fn render_assistant(
     auth: &Auth,
     state: &AppState,
     id: i64,
     edited: Option<(String, String)>,
+    fields_error: Option<(String, String)>,
 ) -> AppResult<Page<AssistantPage>> {
+    use super::assistant_form::{fields, show, Kind};
     let assistant = state
         .store
         .assistant(auth.workspace_id(), id)
@@ -267,15 +282,28 @@ async fn render_assistant(
         .map(|c| c.label)
         .unwrap_or_default();
     let revisions = state.store.revisions(assistant.id).await?;
+    let parsed = crate::assistants::local_document(state, &assistant).await?;
+    let field_views = fields(&assistant.provider)
+        .iter()
+        .map(|spec| FieldView {
+            key: spec.key,
+            label: spec.label,
+            help: spec.help,
+            kind: match spec.kind {
+                Kind::LongText | Kind::Lines => "textarea",
+                Kind::Bool => "checkbox",
+                _ => "text",
+            },
+            value: show(spec, &parsed),
+            invalid: fields_error.as_ref().is_some_and(|(k, _)| k == spec.key),
+        })
+        .collect();
     let (document, editor_error) = match edited {
         Some((text, error)) => (text, Some(error)),
-        None => {
-            let parsed = crate::assistants::local_document(state, &assistant).await?;
-            (
-                serde_json::to_string_pretty(&parsed).map_err(|e| AppError::Internal(e.to_string()))?,
-                None,
-            )
-        }
+        None => (
+            serde_json::to_string_pretty(&parsed).map_err(|e| AppError::Internal(e.to_string()))?,
+            None,
+        ),
     };
     let zone = crate::views::zone_of(&auth.workspace.workspace);
     let now = now_ms();
@@ -291,6 +319,7 @@ async fn render_assistant(
         })
         .collect();
     let badge = badge(&assistant.sync_status);
+    let fields_error = fields_error.map(|(_, message)| message);
     Ok(Page(AssistantPage {
         shell,
         assistant,
@@ -298,6 +327,8 @@ async fn render_assistant(
         badge,
         document,
         editor_error,
+        fields: field_views,
+        fields_error,
         history,
     }))
 }
@@ -322,7 +353,7 @@ pub async fn save_document(
         .await?
         .ok_or(AppError::NotFound)?;
     let refuse = |message: String| async {
-        let page = render_assistant(&auth, &state, id, Some((form.document.clone(), message))).await?;
+        let page = render_assistant(&auth, &state, id, Some((form.document.clone(), message)), None).await?;
         Ok::<Response, AppError>((axum::http::StatusCode::BAD_REQUEST, page).into_response())
     };
     let document: serde_json::Value = match serde_json::from_str(&form.document) {
@@ -897,5 +928,40 @@ pub async fn create_assistant(
             Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response())
         }
         Err(err) => Err(err),
+    }
+}
+
+/// Saves the settings form (the common fields) as a new local revision.
+pub async fn save_fields(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    auth.require(Permission::Edit)?;
+    let assistant = state
+        .store
+        .assistant(auth.workspace_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let current = crate::assistants::local_document(&state, &assistant).await?;
+    let document = match super::assistant_form::apply(&assistant.provider, &current, &form) {
+        Ok(doc) => doc,
+        Err((field, message)) => {
+            let page = render_assistant(&auth, &state, id, None, Some((field.to_string(), message))).await?;
+            return Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response());
+        }
+    };
+    let back = format!("/assistants/{id}");
+    if crate::assistants::save_document(&state, &assistant, &document, auth.user_id()).await? {
+        Ok(redirect_with_flash(
+            &state,
+            &back,
+            "success",
+            "Saved as a new revision. Review and push it when ready.",
+            None,
+        ))
+    } else {
+        Ok(redirect_with_flash(&state, &back, "success", "Nothing changed.", None))
     }
 }

@@ -1,5 +1,6 @@
 //! Server-rendered pages of the signed-in product, one module per page.
 
+mod assistant_form;
 mod assistants;
 mod coming_soon;
 mod providers;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/assistants/{id}", get(assistants::show_assistant))
         .route("/assistants/{id}/document", post(assistants::save_document))
+        .route("/assistants/{id}/fields", post(assistants::save_fields))
         .route("/assistants/{id}/review", get(assistants::review_assistant))
         .route("/assistants/{id}/push", post(assistants::push_assistant))
         .route("/assistants/{id}/pull", post(assistants::pull_assistant))

@@ -784,3 +784,97 @@ async fn a_new_assistant_from_a_template_is_local_until_reviewed_and_pushed() {
     assert_eq!(sim.vapi_assistants(key).len(), before + 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_settings_form_edits_the_common_fields_and_keeps_every_other_field() {
+    let sim = spawn_sim().await;
+    let app = spawn_app().await;
+    let (token, id, remote_id) = imported(&app, &sim).await;
+    let client = app.signed_in("owner@example.com").await;
+    let path = format!("/assistants/{id}");
+    let (_, page) = app.page(&client, &path).await;
+    assert!(page.contains("id=\"f-system_prompt\"") && page.contains("id=\"f-temperature\""));
+
+    let bad = app
+        .post_form(
+            &client,
+            &format!("{path}/fields"),
+            &[("name", "Renamed"), ("temperature", "warm")],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert!(bad.text().await.unwrap().contains("Temperature: enter a number"));
+
+    let key = voxhive_sim::DEFAULT_VAPI_KEYS[0];
+    let before = sim.vapi_assistant(key, &remote_id).unwrap();
+    let phrases = "goodbye\nthanks, bye";
+    let ok = app
+        .post_form(
+            &client,
+            &format!("{path}/fields"),
+            &[
+                ("name", "Renamed"),
+                ("temperature", "0.25"),
+                ("end_call_phrases", phrases),
+                ("recording", "on"),
+            ],
+        )
+        .await;
+    crate::support::assert_redirects_to(&ok, &path);
+    let http = reqwest::Client::new();
+    let revisions: Value = http
+        .get(app.url(&format!("/api/v1/assistants/{id}/revisions")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let import = revisions.as_array().unwrap().last().unwrap()["id"].as_i64().unwrap();
+    let diff: Value = http
+        .get(app.url(&format!("/api/v1/assistants/{id}/diff?from={import}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let changed: Vec<&str> = diff
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["path"].as_str().unwrap())
+        .collect();
+    for path in &changed {
+        assert!(
+            [
+                "name",
+                "model.temperature",
+                "endCallPhrases",
+                "artifactPlan.recordingEnabled"
+            ]
+            .contains(path),
+            "only the edited fields change: {changed:?}"
+        );
+    }
+    let pushed: Value = http
+        .post(app.url(&format!("/api/v1/assistants/{id}/push")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pushed["outcome"], "pushed");
+    let after = sim.vapi_assistant(key, &remote_id).unwrap();
+    assert_eq!(
+        (after["name"].as_str(), after["model"]["temperature"].as_f64()),
+        (Some("Renamed"), Some(0.25))
+    );
+    assert_eq!(after["endCallPhrases"], json!(["goodbye", "thanks, bye"]));
+    assert_eq!(after["voice"], before["voice"], "untouched objects are unchanged");
+    app.stop().await;
+}
