@@ -59,6 +59,8 @@ pub struct AssistantsPage {
 }
 
 struct Row {
+    /// Whether pushing can do anything: a local change, a new assistant, or a failed push.
+    pushable: bool,
     assistant: Assistant,
     connection: String,
     provider: &'static str,
@@ -139,6 +141,7 @@ pub async fn show_assistants(
         .map(|assistant| {
             let connection = connections.iter().find(|c| c.id == assistant.connection_id);
             Row {
+                pushable: matches!(assistant.sync_status.as_str(), "modified" | "new" | "error"),
                 connection: connection.map(|c| c.label.clone()).unwrap_or_default(),
                 provider: assistant
                     .provider
@@ -964,4 +967,57 @@ pub async fn save_fields(
     } else {
         Ok(redirect_with_flash(&state, &back, "success", "Nothing changed.", None))
     }
+}
+
+/// Pushes every selected assistant, one after the other, and reports each outcome.
+pub async fn push_selected(
+    auth: Auth,
+    State(state): State<AppState>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    auth.require(Permission::Edit)?;
+    let ids: Vec<i64> = form
+        .iter()
+        .filter(|(k, _)| k == "ids")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    if ids.is_empty() {
+        return Ok(redirect_with_flash(
+            &state,
+            PATH,
+            "error",
+            "Select the assistants to push first.",
+            None,
+        ));
+    }
+    let (mut pushed, mut unchanged, mut conflicts, mut failed) = (0, 0, Vec::new(), Vec::new());
+    for id in ids {
+        let assistant = state
+            .store
+            .assistant(auth.workspace_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        match crate::assistants::push(&state, &assistant, auth.user_id()).await {
+            Ok(PushOutcome::Pushed | PushOutcome::Created) => pushed += 1,
+            Ok(PushOutcome::Unchanged) => unchanged += 1,
+            Ok(PushOutcome::Conflict) => conflicts.push(assistant.name),
+            Err(AppError::Unprocessable { message, .. } | AppError::Conflict(message)) => {
+                failed.push(format!("{} ({message})", assistant.name))
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    let mut message = format!("Pushed {pushed}, {unchanged} already up to date.");
+    if !conflicts.is_empty() {
+        message.push_str(&format!(" In conflict, not pushed: {}.", conflicts.join(", ")));
+    }
+    if !failed.is_empty() {
+        message.push_str(&format!(" Failed, local revisions kept: {}.", failed.join("; ")));
+    }
+    let kind = if conflicts.is_empty() && failed.is_empty() {
+        "success"
+    } else {
+        "error"
+    };
+    Ok(redirect_with_flash(&state, PATH, kind, message, None))
 }

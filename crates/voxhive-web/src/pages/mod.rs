@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/usage", get(usage::show_usage))
         .route("/assistants", get(assistants::show_assistants))
         .route("/assistants/import", post(assistants::import_assistants))
+        .route("/assistants/push", post(assistants::push_selected))
         .route(
             "/assistants/new",
             get(assistants::show_new_assistant).post(assistants::create_assistant),

@@ -878,3 +878,69 @@ async fn the_settings_form_edits_the_common_fields_and_keeps_every_other_field()
     assert_eq!(after["voice"], before["voice"], "untouched objects are unchanged");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn selected_assistants_are_pushed_together_and_a_conflict_stops_only_its_own_push() {
+    let sim = spawn_sim().await;
+    let app = spawn_app().await;
+    let (token, _, _) = imported(&app, &sim).await;
+    let http = reqwest::Client::new();
+    let key = voxhive_sim::DEFAULT_VAPI_KEYS[0];
+    let list: Value = http
+        .get(app.url("/api/v1/assistants"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let picked: Vec<&Value> = list.as_array().unwrap().iter().take(2).collect();
+    for (i, a) in picked.iter().enumerate() {
+        let url = app.url(&format!("/api/v1/assistants/{}", a["id"]));
+        http.patch(url)
+            .bearer_auth(&token)
+            .json(&json!({"firstMessage": format!("Bulk {i}")}))
+            .send()
+            .await
+            .unwrap();
+    }
+    let conflicted = picked[1];
+    sim.vapi_edit_assistant(
+        key,
+        conflicted["remote_id"].as_str().unwrap(),
+        json!({"firstMessage": "Changed at Vapi"}),
+    )
+    .unwrap();
+
+    let client = app.signed_in("owner@example.com").await;
+    let (_, page) = app.page(&client, "/assistants").await;
+    assert_eq!(
+        page.matches("name=\"ids\"").count(),
+        2,
+        "only assistants with something to push can be selected"
+    );
+    let ids: Vec<String> = picked.iter().map(|a| a["id"].to_string()).collect();
+    let mut form: Vec<(&str, &str)> = ids.iter().map(|id| ("ids", id.as_str())).collect();
+    form.push(("unused", ""));
+    let res = app.post_form(&client, "/assistants/push", &form).await;
+    crate::support::assert_redirects_to(&res, "/assistants");
+    let (_, page) = app.page(&client, "/assistants").await;
+    let name = conflicted["name"].as_str().unwrap();
+    assert!(
+        page.contains("Pushed 1, 0 already up to date.") && page.contains(&format!("In conflict, not pushed: {name}")),
+        "{page}"
+    );
+    for (i, a) in picked.iter().take(1).enumerate() {
+        assert_eq!(
+            sim.vapi_assistant(key, a["remote_id"].as_str().unwrap()).unwrap()["firstMessage"],
+            format!("Bulk {i}")
+        );
+    }
+    assert_eq!(
+        sim.vapi_assistant(key, conflicted["remote_id"].as_str().unwrap())
+            .unwrap()["firstMessage"],
+        "Changed at Vapi"
+    );
+    app.stop().await;
+}
