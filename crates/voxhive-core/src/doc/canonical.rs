@@ -16,8 +16,22 @@ pub fn canonical_json(doc: &Value) -> String {
 /// Hex SHA-256 of the canonical JSON of the document without its provider's read-only fields:
 /// two documents that differ only in key order, whitespace, ids or timestamps hash the same.
 pub fn content_hash(provider: &str, doc: &Value) -> String {
-    let canonical = canonical_json(&strip_read_only(provider, doc));
+    let canonical = canonical_json(&normalize_numbers(&strip_read_only(provider, doc)));
     hex::encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// The document with every number that has an integral value written as an integer, so that
+/// `1.0` and `1` (which JSON, and JavaScript editors, treat as the same number) compare equal.
+pub fn normalize_numbers(value: &Value) -> Value {
+    match value {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 => Value::from(f as i64),
+            _ => value.clone(),
+        },
+        Value::Array(items) => Value::Array(items.iter().map(normalize_numbers).collect()),
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), normalize_numbers(v))).collect()),
+        other => other.clone(),
+    }
 }
 
 fn write(value: &Value, out: &mut String) {
@@ -129,5 +143,23 @@ mod tests {
                 content_hash("elevenlabs", &bare_elevenlabs)
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod number_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn integral_numbers_hash_and_compare_the_same_however_written() {
+        let a: Value = serde_json::from_str(r#"{"voice": {"speed": 1.0}, "t": 0.5}"#).unwrap();
+        let b = json!({"voice": {"speed": 1}, "t": 0.5});
+        assert_eq!(content_hash("vapi", &a), content_hash("vapi", &b));
+        assert!(crate::doc::diff(&a, &b).is_empty());
+        assert_ne!(
+            content_hash("vapi", &json!({"t": 0.5})),
+            content_hash("vapi", &json!({"t": 0.25}))
+        );
     }
 }

@@ -11,7 +11,7 @@ mod readonly;
 mod strategies;
 mod text_diff;
 
-pub use canonical::{canonical_json, content_hash};
+pub use canonical::{canonical_json, content_hash, normalize_numbers};
 pub use diff::{diff, Change, ChangeKind};
 pub use merge::{merge, Conflict, MergeOutcome, Resolution, ResolveError};
 pub use patch::apply_merge_patch;

@@ -252,6 +252,8 @@ struct HistoryRow {
     when: String,
     exact: String,
     is_local: bool,
+    /// The revision last synced with the provider.
+    is_base: bool,
 }
 
 pub async fn show_assistant(
@@ -319,6 +321,7 @@ async fn render_assistant(
             when: relative(r.created_at, now),
             exact: format_minute(r.created_at, &zone),
             is_local: r.id == assistant.local_revision_id,
+            is_base: Some(r.id) == assistant.base_revision_id && assistant.remote_id.is_some(),
         })
         .collect();
     let badge = badge(&assistant.sync_status);

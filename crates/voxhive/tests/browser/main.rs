@@ -10,6 +10,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod assistants;
 mod checks;
 mod webdriver;
 

@@ -312,6 +312,16 @@ impl Browser {
         self.execute(script, vec![element]).await
     }
 
+    /// The text of the open `alert`/`confirm` dialog, or `None` when no dialog is open.
+    pub async fn dialog_text(&self) -> Option<String> {
+        self.client.get_alert_text().await.ok()
+    }
+
+    /// Accepts the open `alert`/`confirm` dialog (OK).
+    pub async fn accept_dialog(&self) {
+        self.client.accept_alert().await.expect("accept the dialog");
+    }
+
     /// Sets the size of the page's viewport exactly (the window's own size includes browser
     /// chrome, so it would not give a 1280×900 or 390×844 page).
     pub async fn set_viewport(&self, width: u32, height: u32) {
