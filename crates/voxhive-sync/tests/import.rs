@@ -1,13 +1,12 @@
 //! Import against the simulator over real HTTP, on SQLite or (with VOXHIVE_TEST_DATABASE_URL) PostgreSQL.
 
+mod support;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::json;
-use sqlx::Connection as _;
 use voxhive_providers::{build_client, ClientConfig, ProviderClient, ProviderKind};
-use voxhive_store::{
-    AssistantFilter, AssistantState, Becomes, Connection, DatabaseUrl, NewConnection, NewRevision, Store, StoreOptions,
-};
+use voxhive_store::{AssistantFilter, AssistantState, Becomes, Connection, NewConnection, NewRevision, Store};
 use voxhive_sync::{import_assistants, ImportReport, SyncError};
 
 struct World {
@@ -18,32 +17,7 @@ struct World {
 
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
-    let url = match std::env::var("VOXHIVE_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| u.starts_with("postgres"))
-    {
-        Some(admin) => {
-            let name = format!("vh_sync_{}", voxhive_core::secret::random_token(6));
-            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            DatabaseUrl::parse(&format!("{}/{name}", admin.rsplit_once('/').unwrap().0)).unwrap()
-        }
-        None => DatabaseUrl::sqlite_file(&dir.path().join("test.db")),
-    };
-    let store = Store::connect(
-        &url,
-        &StoreOptions {
-            max_connections: 4,
-            ..StoreOptions::default()
-        },
-    )
-    .await
-    .unwrap();
-    store.migrate().await.unwrap();
-    store.create_workspace("Acme").await.unwrap();
+    let store = support::fresh_store(dir.path(), "vh_sync").await;
     let mut config = voxhive_sim::SimConfig::default();
     config.sizes.assistants_per_org = 5;
     config.sizes.calls = 20;

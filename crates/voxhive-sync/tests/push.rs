@@ -1,12 +1,11 @@
 //! Local edits, guarded pushes and pulls against the simulator over real HTTP.
 
+mod support;
+
 use serde_json::{json, Value};
-use sqlx::Connection as _;
 use voxhive_providers::{build_client, ClientConfig, ProviderClient, ProviderKind};
 use voxhive_sim::{FaultMix, Faults};
-use voxhive_store::{
-    AssistantState, Becomes, Connection, DatabaseUrl, NewConnection, NewRevision, Store, StoreOptions,
-};
+use voxhive_store::{AssistantState, Becomes, Connection, NewConnection, NewRevision, Store};
 use voxhive_sync::{import_assistants, local_document, pull, push, save_local, PullOutcome, PushOutcome, SyncError};
 
 const KEY: &str = voxhive_sim::DEFAULT_VAPI_KEYS[0];
@@ -21,32 +20,7 @@ struct World {
 
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
-    let url = match std::env::var("VOXHIVE_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| u.starts_with("postgres"))
-    {
-        Some(admin) => {
-            let name = format!("vh_push_{}", voxhive_core::secret::random_token(6));
-            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            DatabaseUrl::parse(&format!("{}/{name}", admin.rsplit_once('/').unwrap().0)).unwrap()
-        }
-        None => DatabaseUrl::sqlite_file(&dir.path().join("test.db")),
-    };
-    let store = Store::connect(
-        &url,
-        &StoreOptions {
-            max_connections: 4,
-            ..StoreOptions::default()
-        },
-    )
-    .await
-    .unwrap();
-    store.migrate().await.unwrap();
-    store.create_workspace("Acme").await.unwrap();
+    let store = support::fresh_store(dir.path(), "vh_push").await;
     let mut config = voxhive_sim::SimConfig::default();
     config.sizes.assistants_per_org = 3;
     config.sizes.calls = 10;

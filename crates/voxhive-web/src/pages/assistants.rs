@@ -21,6 +21,15 @@ use crate::AppState;
 
 const PATH: &str = "/assistants";
 
+/// The assistant of the current workspace with this id, or 404.
+async fn find(auth: &Auth, state: &AppState, id: i64) -> AppResult<Assistant> {
+    state
+        .store
+        .assistant(auth.workspace_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 /// A sync status as a badge: its CSS class and its words.
 pub fn badge(status: &str) -> (&'static str, &'static str) {
     match status {
@@ -274,11 +283,7 @@ async fn render_assistant(
     fields_error: Option<(String, String)>,
 ) -> AppResult<Page<AssistantPage>> {
     use super::assistant_form::{fields, show, Kind};
-    let assistant = state
-        .store
-        .assistant(auth.workspace_id(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let assistant = find(&auth, &state, id).await?;
     let shell = auth.shell(state, &assistant.name, PATH).await?;
     let connection = state
         .store
@@ -353,11 +358,7 @@ pub async fn save_document(
     Form(form): Form<DocumentForm>,
 ) -> AppResult<Response> {
     auth.require(Permission::Edit)?;
-    let assistant = state
-        .store
-        .assistant(auth.workspace_id(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let assistant = find(&auth, &state, id).await?;
     let refuse = |message: String| async {
         let page = render_assistant(&auth, &state, id, Some((form.document.clone(), message)), None).await?;
         Ok::<Response, AppError>((axum::http::StatusCode::BAD_REQUEST, page).into_response())
@@ -389,11 +390,7 @@ pub async fn save_document(
 /// Pushes the local document and says what happened.
 pub async fn push_assistant(auth: Auth, State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Response> {
     auth.require(Permission::Edit)?;
-    let assistant = state
-        .store
-        .assistant(auth.workspace_id(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let assistant = find(&auth, &state, id).await?;
     let back = format!("/assistants/{id}");
     let provider = assistant
         .provider
@@ -418,11 +415,7 @@ pub async fn push_assistant(auth: Auth, State(state): State<AppState>, Path(id):
 /// Reads the provider's current document and says what happened.
 pub async fn pull_assistant(auth: Auth, State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Response> {
     auth.require(Permission::Edit)?;
-    let assistant = state
-        .store
-        .assistant(auth.workspace_id(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let assistant = find(&auth, &state, id).await?;
     let back = format!("/assistants/{id}");
     let (kind, message) = match crate::assistants::pull(&state, &assistant, auth.user_id()).await {
         Ok(PullOutcome::Unchanged) => ("success", "Up to date with the provider.".to_string()),
@@ -540,11 +533,7 @@ pub async fn review_assistant(
     Path(id): Path<i64>,
 ) -> AppResult<Page<ReviewPage>> {
     use voxhive_core::doc::strip_read_only;
-    let assistant = state
-        .store
-        .assistant(auth.workspace_id(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let assistant = find(&auth, &state, id).await?;
     let shell = auth.shell(&state, &format!("Review {}", assistant.name), PATH).await?;
     let local = strip_read_only(
         &assistant.provider,
@@ -593,11 +582,7 @@ pub async fn compare_revisions(
     Query(q): Query<CompareQuery>,
 ) -> AppResult<Page<ComparePage>> {
     use voxhive_core::doc::strip_read_only;
-    let assistant = state
-        .store
-        .assistant(auth.workspace_id(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let assistant = find(&auth, &state, id).await?;
     let to = q.to.unwrap_or(assistant.local_revision_id);
     let from_doc = strip_read_only(
         &assistant.provider,
@@ -630,11 +615,7 @@ pub async fn rollback_assistant(
     Form(form): Form<RollbackForm>,
 ) -> AppResult<Response> {
     auth.require(Permission::Edit)?;
-    let assistant = state
-        .store
-        .assistant(auth.workspace_id(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let assistant = find(&auth, &state, id).await?;
     let changed = crate::assistants::rollback(&state, &assistant, form.revision_id, auth.user_id()).await?;
     let message = if changed {
         format!(
@@ -667,11 +648,7 @@ pub async fn delete_assistant(
     Form(form): Form<DeleteForm>,
 ) -> AppResult<Response> {
     auth.require(Permission::Edit)?;
-    let assistant = state
-        .store
-        .assistant(auth.workspace_id(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let assistant = find(&auth, &state, id).await?;
     let remote = form.remote == "true";
     match crate::assistants::delete(&state, &assistant, remote, auth.user_id()).await {
         Ok(()) => {
@@ -723,11 +700,7 @@ fn shown(v: &Option<serde_json::Value>) -> String {
 }
 
 async fn render_merge(auth: &Auth, state: &AppState, id: i64, error: Option<String>) -> AppResult<Page<MergePage>> {
-    let assistant = state
-        .store
-        .assistant(auth.workspace_id(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let assistant = find(&auth, &state, id).await?;
     let outcome = voxhive_sync::merge_preview(&state.store, &assistant)
         .await
         .map_err(AppError::from)?;
@@ -776,11 +749,7 @@ pub async fn resolve_merge(
 ) -> AppResult<Response> {
     use voxhive_core::doc::Resolution;
     auth.require(Permission::Edit)?;
-    let assistant = state
-        .store
-        .assistant(auth.workspace_id(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let assistant = find(&auth, &state, id).await?;
     let get = |key: String| form.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone());
     let mut choices = Vec::new();
     let mut problem = None;
@@ -945,11 +914,7 @@ pub async fn save_fields(
     Form(form): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     auth.require(Permission::Edit)?;
-    let assistant = state
-        .store
-        .assistant(auth.workspace_id(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let assistant = find(&auth, &state, id).await?;
     let current = crate::assistants::local_document(&state, &assistant).await?;
     let document = match super::assistant_form::apply(&assistant.provider, &current, &form) {
         Ok(doc) => doc,
@@ -995,11 +960,7 @@ pub async fn push_selected(
     }
     let (mut pushed, mut unchanged, mut conflicts, mut failed) = (0, 0, Vec::new(), Vec::new());
     for id in ids {
-        let assistant = state
-            .store
-            .assistant(auth.workspace_id(), id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let assistant = find(&auth, &state, id).await?;
         match crate::assistants::push(&state, &assistant, auth.user_id()).await {
             Ok(PushOutcome::Pushed | PushOutcome::Created) => pushed += 1,
             Ok(PushOutcome::Unchanged) => unchanged += 1,
