@@ -283,7 +283,7 @@ async fn render_assistant(
     fields_error: Option<(String, String)>,
 ) -> AppResult<Page<AssistantPage>> {
     use super::assistant_form::{fields, show, Kind};
-    let assistant = find(&auth, &state, id).await?;
+    let assistant = find(auth, state, id).await?;
     let shell = auth.shell(state, &assistant.name, PATH).await?;
     let connection = state
         .store
@@ -700,7 +700,7 @@ fn shown(v: &Option<serde_json::Value>) -> String {
 }
 
 async fn render_merge(auth: &Auth, state: &AppState, id: i64, error: Option<String>) -> AppResult<Page<MergePage>> {
-    let assistant = find(&auth, &state, id).await?;
+    let assistant = find(auth, state, id).await?;
     let outcome = voxhive_sync::merge_preview(&state.store, &assistant)
         .await
         .map_err(AppError::from)?;
