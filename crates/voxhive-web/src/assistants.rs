@@ -78,14 +78,19 @@ pub async fn save_document(state: &AppState, assistant: &Assistant, document: &V
     Ok(saved)
 }
 
-/// Pushes an assistant (guarded), recording it in the audit log.
-pub async fn push(state: &AppState, assistant: &Assistant, user_id: i64) -> AppResult<PushOutcome> {
+/// The provider client of an assistant's connection.
+async fn client_of(state: &AppState, assistant: &Assistant) -> AppResult<std::sync::Arc<dyn ProviderClient>> {
     let connection = state
         .store
         .connection(assistant.workspace_id, assistant.connection_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let client = client_for(state, &connection)?;
+    client_for(state, &connection)
+}
+
+/// Pushes an assistant (guarded), recording it in the audit log.
+pub async fn push(state: &AppState, assistant: &Assistant, user_id: i64) -> AppResult<PushOutcome> {
+    let client = client_of(state, assistant).await?;
     let outcome = voxhive_sync::push(&state.store, client.as_ref(), assistant).await;
     let detail = json!({"assistant_id": assistant.id, "outcome": outcome.as_ref().map(|o| format!("{o:?}")).unwrap_or_else(|e| e.to_string())});
     state
@@ -103,12 +108,7 @@ pub async fn push(state: &AppState, assistant: &Assistant, user_id: i64) -> AppR
 
 /// Pulls an assistant's remote state, recording it in the audit log.
 pub async fn pull(state: &AppState, assistant: &Assistant, user_id: i64) -> AppResult<PullOutcome> {
-    let connection = state
-        .store
-        .connection(assistant.workspace_id, assistant.connection_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let client = client_for(state, &connection)?;
+    let client = client_of(state, assistant).await?;
     let outcome = voxhive_sync::pull(&state.store, client.as_ref(), assistant).await?;
     let detail = json!({"assistant_id": assistant.id, "outcome": format!("{outcome:?}")});
     state
@@ -168,12 +168,7 @@ pub async fn rollback(state: &AppState, assistant: &Assistant, revision_id: i64,
 
 /// Deletes an assistant locally, or at the provider too.
 pub async fn delete(state: &AppState, assistant: &Assistant, remote: bool, user_id: i64) -> AppResult<()> {
-    let connection = state
-        .store
-        .connection(assistant.workspace_id, assistant.connection_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let client = client_for(state, &connection)?;
+    let client = client_of(state, assistant).await?;
     voxhive_sync::delete_assistant(&state.store, client.as_ref(), assistant, remote).await?;
     let detail = json!({"assistant_id": assistant.id, "remote": remote, "remote_id": assistant.remote_id});
     state

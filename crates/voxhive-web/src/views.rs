@@ -113,3 +113,12 @@ impl IntoResponse for ErrorPage {
 pub fn zone_of(workspace: &voxhive_store::Workspace) -> jiff::tz::TimeZone {
     voxhive_core::time::parse_zone(&workspace.time_zone).unwrap_or(jiff::tz::TimeZone::UTC)
 }
+
+/// The text with its first letter capitalised, to open a sentence.
+pub fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}

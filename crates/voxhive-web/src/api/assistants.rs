@@ -330,9 +330,7 @@ pub async fn list_revisions(
                 hash: r.hash,
                 source: r.source,
                 author: r.author_email,
-                created_at: jiff::Timestamp::from_millisecond(r.created_at)
-                    .map(|t| t.to_string())
-                    .unwrap_or_default(),
+                created_at: super::rfc3339(r.created_at),
             })
             .collect(),
     ))

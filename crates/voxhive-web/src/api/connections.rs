@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use voxhive_core::Permission;
 use voxhive_store::Connection;
 
-use super::ErrorBody;
+use super::{rfc3339, ErrorBody};
 use crate::auth::ApiAuth;
 use crate::connections::{self, ConnectionInput};
 use crate::error::{ApiError, AppError};
@@ -33,12 +33,6 @@ pub struct ConnectionView {
     /// ElevenLabs: the price of one credit in USD, as a decimal string.
     pub usd_per_credit: Option<String>,
     pub created_at: String,
-}
-
-fn rfc3339(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
 }
 
 fn view(connection: &Connection, active: Option<i64>) -> ConnectionView {

@@ -101,3 +101,10 @@ pub struct ErrorDetail {
     pub message: String,
     pub field: Option<String>,
 }
+
+/// An instant in storage form as RFC 3339 in UTC, the API's form for times.
+pub(crate) fn rfc3339(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}

@@ -91,7 +91,12 @@ pub async fn set_password(
 ) -> AppResult<Response> {
     let user = user_of_link(&state, &token).await.map_err(link_error)?;
     if let Err(err) = password::check_policy(&form.password) {
-        return Ok(page(&state, &parts, user.email, Some(capitalize(&err.to_string()))));
+        return Ok(page(
+            &state,
+            &parts,
+            user.email,
+            Some(crate::views::capitalized(&err.to_string()) + "."),
+        ));
     }
     if form.password != form.confirm {
         return Ok(page(
@@ -118,13 +123,4 @@ pub async fn set_password(
     };
     append_cookie(&mut res, cookies::flash_cookie(&flash, state.config.secure_cookies));
     Ok(res)
-}
-
-/// Starts a sentence with a capital letter.
-pub(crate) fn capitalize(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
-        None => String::new(),
-    }
 }

@@ -54,17 +54,10 @@ impl FormValues {
             label: input.label.clone(),
             base_url: input.base_url.clone().unwrap_or_default(),
             usd_per_credit: input.usd_per_credit.clone().unwrap_or_default(),
-            error: Some(capitalized(&err.to_string())),
+            error: Some(crate::views::capitalized(&err.to_string())),
             error_field: err.field_name(),
         }
     }
-}
-
-fn capitalized(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 /// The rows of the connections table.
