@@ -3,6 +3,8 @@
 //! Documents are kept whole as JSON with small typed views beside them; requests are retried with
 //! backoff as their method allows, limited in concurrency, and failures become `ProviderError`s a
 //! user can act on. No error, log line or `Debug` output contains the API key.
+//!
+//! [`schema`] checks assistant documents against the providers' official request schemas.
 
 mod capabilities;
 mod client;
@@ -15,6 +17,7 @@ mod http;
 mod kind;
 mod pager;
 mod resource;
+pub mod schema;
 mod vapi;
 mod views;
 mod writable;

@@ -21,8 +21,9 @@ impl Store {
         Ok(())
     }
 
-    /// Re-seals every secret and the check value with `reseal`, in one transaction: either every
-    /// secret moves to the new key or none does. Returns how many secrets were re-sealed.
+    /// Re-seals every secret (API keys, webhook secrets) and the check value with `reseal`, in
+    /// one transaction: either every secret moves to the new key or none does. Returns how many
+    /// secrets were re-sealed.
     pub async fn reseal_secrets<F, E>(&self, reseal: F) -> Result<usize, E>
     where
         F: Fn(&str) -> Result<String, E>,
@@ -36,6 +37,13 @@ impl Store {
                 sqlx::query("UPDATE connections SET api_key_sealed = $1 WHERE id = $2")
                     .bind(reseal(sealed)?).bind(id).execute(&mut *tx).await.map_err(crate::StoreError::from)?;
             }
+            let hooks: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT id, webhook_secret_sealed FROM connections WHERE webhook_secret_sealed IS NOT NULL")
+                .fetch_all(&mut *tx).await.map_err(crate::StoreError::from)?;
+            for (id, sealed) in &hooks {
+                sqlx::query("UPDATE connections SET webhook_secret_sealed = $1 WHERE id = $2")
+                    .bind(reseal(sealed)?).bind(id).execute(&mut *tx).await.map_err(crate::StoreError::from)?;
+            }
             let check: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
                 .bind(KEY_CHECK).fetch_optional(&mut *tx).await.map_err(crate::StoreError::from)?;
             if let Some(check) = check {
@@ -43,7 +51,7 @@ impl Store {
                     .bind(reseal(&check)?).bind(KEY_CHECK).execute(&mut *tx).await.map_err(crate::StoreError::from)?;
             }
             tx.commit().await.map_err(crate::StoreError::from)?;
-            rows.len()
+            rows.len() + hooks.len()
         });
         Ok(count)
     }

@@ -6,6 +6,7 @@ use voxhive_core::doc::content_hash;
 use voxhive_store::{AssistantState, Becomes, NewRevision, Store};
 
 use crate::import::name_of;
+use crate::validate::refuse_invalid;
 use crate::{SyncError, SyncStatus};
 
 /// A starting point for a new assistant.
@@ -94,6 +95,8 @@ pub fn template_document(provider: &str, template: &Template, name: &str) -> Val
 }
 
 /// Stores a new local assistant ("new" until pushed) with its first revision; returns its id.
+/// The whole document is checked against the provider's schema first: a refused one is
+/// `SyncError::Invalid` and stores nothing.
 pub async fn create_local(
     store: &Store,
     workspace_id: i64,
@@ -102,6 +105,7 @@ pub async fn create_local(
     document: &Value,
     author_id: Option<i64>,
 ) -> Result<i64, SyncError> {
+    refuse_invalid(provider, None, document)?;
     let hash = content_hash(provider, document);
     let state = AssistantState {
         remote_id: None,

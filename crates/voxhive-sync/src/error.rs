@@ -3,6 +3,8 @@
 use voxhive_providers::ProviderError;
 use voxhive_store::StoreError;
 
+use crate::validate::FieldProblem;
+
 /// What can stop a sync operation.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -23,6 +25,12 @@ pub enum SyncError {
     /// The choices do not resolve the conflict (a field left open, or one that has no conflict).
     #[error("{0}")]
     Unresolved(String),
+    /// A connection that cannot be used (removed, or its key unreadable).
+    #[error("{0}")]
+    Connection(String),
+    /// The document was not saved: the provider would refuse it. Each problem names its field.
+    #[error("{}", FieldProblem::summary(.0))]
+    Invalid(Vec<FieldProblem>),
     /// Remote ids asked for that the account does not have.
     #[error("the account has no assistant with the id {}", .0.join(", "))]
     UnknownRemoteIds(Vec<String>),

@@ -3,7 +3,7 @@
 //! conflict when something did.
 
 use futures::stream::{self, StreamExt};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use voxhive_core::doc::content_hash;
 use voxhive_providers::{ProviderClient, RemoteDoc, Resource};
@@ -15,7 +15,7 @@ use crate::{SyncError, SyncStatus};
 const FETCH_CONCURRENCY: usize = 8;
 
 /// What an import did, assistant by assistant.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportReport {
     /// Assistants considered.
     pub total: usize,

@@ -7,6 +7,7 @@ use voxhive_providers::{ProviderClient, ProviderError, Resource};
 use voxhive_store::{Assistant, AssistantState, Becomes, NewRevision, Store};
 
 use crate::import::{mark_remote_deleted, name_of, observe_remote, Observed};
+use crate::validate::refuse_invalid;
 use crate::{SyncError, SyncStatus};
 
 /// What a push did.
@@ -119,8 +120,57 @@ async fn record_failure(store: &Store, assistant: &Assistant, err: &ProviderErro
 
 /// Pushes the local document. Reads the remote first: when it moved since the last sync the
 /// push stops with a conflict instead of overwriting someone else's change. A failure keeps the
-/// local revision and records the provider's message.
+/// local revision and records the provider's message. The assistant shows "syncing" meanwhile.
 pub async fn push(store: &Store, client: &dyn ProviderClient, assistant: &Assistant) -> Result<PushOutcome, SyncError> {
+    let mut syncing = AssistantState::of(assistant);
+    syncing.sync_status = SyncStatus::Syncing.as_str().into();
+    store
+        .save_assistant(assistant.id, None, Becomes::default(), &syncing)
+        .await?;
+    let outcome = push_guarded(store, client, assistant).await;
+    if outcome.is_err() {
+        // Every path that reached the provider recorded a status; the others put the old one back.
+        if let Some(now) = store.assistant(assistant.workspace_id, assistant.id).await? {
+            if now.sync_status == SyncStatus::Syncing.as_str() {
+                store
+                    .save_assistant(assistant.id, None, Becomes::default(), &AssistantState::of(assistant))
+                    .await?;
+            }
+        }
+    }
+    outcome
+}
+
+/// Pushes like [`push`] and records the attempt and its outcome in the audit log.
+pub async fn audited_push(
+    store: &Store,
+    client: &dyn ProviderClient,
+    assistant: &Assistant,
+    user_id: Option<i64>,
+) -> Result<PushOutcome, SyncError> {
+    let outcome = push(store, client, assistant).await;
+    let described = match &outcome {
+        Ok(o) => format!("{o:?}"),
+        Err(e) => e.to_string(),
+    };
+    let detail = serde_json::json!({"assistant_id": assistant.id, "outcome": described});
+    store
+        .record_audit(
+            assistant.workspace_id,
+            user_id,
+            "assistant.push",
+            &assistant.name,
+            &detail,
+        )
+        .await?;
+    outcome
+}
+
+async fn push_guarded(
+    store: &Store,
+    client: &dyn ProviderClient,
+    assistant: &Assistant,
+) -> Result<PushOutcome, SyncError> {
     let local = local_document(store, assistant).await?;
     let Some(remote_id) = assistant.remote_id.clone() else {
         let body = strip_read_only(&assistant.provider, &local);
@@ -222,8 +272,12 @@ pub async fn pull(store: &Store, client: &dyn ProviderClient, assistant: &Assist
     }
 }
 
-/// Saves a new local document (an edit, a rollback or a merge) as a revision; nothing is sent to
-/// the provider. Saving the same document again records nothing.
+/// Saves a new local document (an edit or a rollback) as a revision; nothing is sent to the
+/// provider. Saving the same document again records nothing.
+///
+/// An edit is checked first against the provider's schema where it changed the document
+/// ([`check_document`](crate::check_document)); a refused one is `SyncError::Invalid` and saves
+/// nothing. A rollback is not checked: it brings back a document VoxHive already held.
 pub async fn save_local(
     store: &Store,
     assistant: &Assistant,
@@ -234,6 +288,10 @@ pub async fn save_local(
     let hash = content_hash(&assistant.provider, document);
     if hash == assistant.local_hash {
         return Ok(false);
+    }
+    if source != "rollback" {
+        let previous = local_document(store, assistant).await?;
+        refuse_invalid(&assistant.provider, Some(&previous), document)?;
     }
     let mut state = AssistantState::of(assistant);
     state.local_hash = hash.clone();

@@ -67,6 +67,22 @@
     }
   });
 
+  // A running job (import, bulk push) shows its progress live, then the page shows its outcome.
+  function followJob(card) {
+    if (!window.EventSource) return;
+    var source = new EventSource(card.getAttribute("data-job-events"));
+    source.addEventListener("progress", function (event) {
+      var job = JSON.parse(event.data);
+      var bar = card.querySelector("progress");
+      if (bar && job.total !== null) { bar.max = Math.max(job.total, 1); bar.value = job.progress; }
+      card.querySelector(".job-summary").textContent = job.summary;
+      if (job.finished) { source.close(); window.location.reload(); }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-job-events]").forEach(followJob);
+  });
+
   document.addEventListener("htmx:configRequest", function (event) {
     var meta = document.querySelector('meta[name="csrf-token"]');
     if (meta) event.detail.headers["X-CSRF-Token"] = meta.content;

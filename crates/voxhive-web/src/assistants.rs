@@ -1,9 +1,9 @@
 //! Assistant operations shared by the pages and the API, with their audit entries.
 
 use serde_json::{json, Value};
-use voxhive_providers::ProviderClient;
+use voxhive_providers::{ProviderClient, Resource};
 use voxhive_store::{Assistant, Connection};
-use voxhive_sync::{import_assistants, ImportReport, PullOutcome, PushOutcome, SyncError};
+use voxhive_sync::{PullOutcome, PushOutcome, SyncError};
 
 use crate::connections::client_for;
 use crate::error::{AppError, AppResult};
@@ -27,40 +27,37 @@ impl From<SyncError> for AppError {
                 message,
             },
             SyncError::MissingRevision(_) => AppError::Internal(err.to_string()),
+            SyncError::Connection(message) => AppError::Unprocessable { field: None, message },
+            SyncError::Invalid(problems) => AppError::Invalid(problems),
         }
     }
 }
 
-/// Imports a connection's assistants (all, or `remote_ids`) and records it in the audit log.
-pub async fn import(
-    state: &AppState,
-    connection: &Connection,
-    client: &dyn ProviderClient,
-    remote_ids: Option<&[String]>,
-    user_id: i64,
-) -> AppResult<ImportReport> {
-    let report = import_assistants(&state.store, client, connection, remote_ids, &|_, _| {}).await?;
-    let detail = json!({"created": report.created, "pulled": report.pulled, "conflicts": report.conflicts, "remote_deleted": report.remote_deleted});
-    state
-        .store
-        .record_audit(
-            connection.workspace_id,
-            Some(user_id),
-            "assistants.import",
-            &connection.label,
-            &detail,
-        )
-        .await?;
-    Ok(report)
+/// [`save_checked`] for pages: a refused document is a `BadRequest` on the field "document".
+pub async fn save_document(state: &AppState, assistant: &Assistant, document: &Value, user_id: i64) -> AppResult<bool> {
+    save_checked(state, assistant, document, user_id)
+        .await
+        .map_err(AppError::at_document_field)
 }
 
-/// Saves a new local document after checking its shape; nothing is sent to the provider.
-pub async fn save_document(state: &AppState, assistant: &Assistant, document: &Value, user_id: i64) -> AppResult<bool> {
+/// Saves a new local document after checking it: its shape, tools it newly attaches (with the
+/// provider, when it answers) and the provider's schema where it changed. A refused document is
+/// [`AppError::Invalid`], each problem at its JSON path, and saves nothing. Nothing is sent to
+/// the provider.
+pub async fn save_checked(state: &AppState, assistant: &Assistant, document: &Value, user_id: i64) -> AppResult<bool> {
     if !document.is_object() {
         return Err(AppError::field("document", "the document must be a JSON object"));
     }
     if document.get("name").is_some_and(|n| !n.is_string()) {
         return Err(AppError::field("document", "\"name\" must be a string"));
+    }
+    let connection = state
+        .store
+        .connection(assistant.workspace_id, assistant.connection_id)
+        .await?;
+    if let Some(client) = connection.as_ref().and_then(|c| tool_checker(state, c)) {
+        let previous = local_document(state, assistant).await?;
+        voxhive_sync::check_tools(client.as_ref(), &assistant.provider, Some(&previous), document).await?;
     }
     let saved = voxhive_sync::save_local(&state.store, assistant, document, "local", Some(user_id)).await?;
     if saved {
@@ -78,6 +75,14 @@ pub async fn save_document(state: &AppState, assistant: &Assistant, document: &V
     Ok(saved)
 }
 
+/// The client that checks attached tools against a connection's account; `None` (logged) when
+/// the connection's key cannot be opened: a save does not need the provider.
+fn tool_checker(state: &AppState, connection: &Connection) -> Option<std::sync::Arc<dyn ProviderClient>> {
+    client_for(state, connection)
+        .inspect_err(|err| tracing::warn!(%err, connection = connection.id, "tool ids not checked: no client"))
+        .ok()
+}
+
 /// The provider client of an assistant's connection.
 async fn client_of(state: &AppState, assistant: &Assistant) -> AppResult<std::sync::Arc<dyn ProviderClient>> {
     let connection = state
@@ -91,19 +96,22 @@ async fn client_of(state: &AppState, assistant: &Assistant) -> AppResult<std::sy
 /// Pushes an assistant (guarded), recording it in the audit log.
 pub async fn push(state: &AppState, assistant: &Assistant, user_id: i64) -> AppResult<PushOutcome> {
     let client = client_of(state, assistant).await?;
-    let outcome = voxhive_sync::push(&state.store, client.as_ref(), assistant).await;
-    let detail = json!({"assistant_id": assistant.id, "outcome": outcome.as_ref().map(|o| format!("{o:?}")).unwrap_or_else(|e| e.to_string())});
-    state
-        .store
-        .record_audit(
-            assistant.workspace_id,
-            Some(user_id),
-            "assistant.push",
-            &assistant.name,
-            &detail,
-        )
-        .await?;
-    Ok(outcome?)
+    Ok(voxhive_sync::audited_push(&state.store, client.as_ref(), assistant, Some(user_id)).await?)
+}
+
+/// Refuses ids the account does not have, before an import of a chosen set is queued.
+pub async fn check_remote_ids(client: &dyn ProviderClient, ids: &[String]) -> AppResult<()> {
+    let listing = client.list(Resource::Assistants).await.map_err(SyncError::from)?;
+    let unknown: Vec<String> = ids
+        .iter()
+        .filter(|id| !listing.items.iter().any(|d| &&d.id == id))
+        .cloned()
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(SyncError::UnknownRemoteIds(unknown).into())
+    }
 }
 
 /// Pulls an assistant's remote state, recording it in the audit log.
@@ -222,8 +230,23 @@ pub enum NewAssistant<'a> {
     Document(&'a Value),
 }
 
-/// Creates an assistant locally ("new" until pushed) and records it in the audit log.
+/// [`create_checked`] for pages: a refused document is a `BadRequest` on the field "document".
 pub async fn create(
+    state: &AppState,
+    workspace_id: i64,
+    connection_id: i64,
+    what: NewAssistant<'_>,
+    user_id: i64,
+) -> AppResult<i64> {
+    create_checked(state, workspace_id, connection_id, what, user_id)
+        .await
+        .map_err(AppError::at_document_field)
+}
+
+/// Creates an assistant locally ("new" until pushed) and records it in the audit log. The whole
+/// document is checked first (tools it attaches with the provider, when it answers, then the
+/// provider's schema): a refused one is [`AppError::Invalid`], each problem at its JSON path.
+pub async fn create_checked(
     state: &AppState,
     workspace_id: i64,
     connection_id: i64,
@@ -263,6 +286,9 @@ pub async fn create(
             doc.clone()
         }
     };
+    if let Some(client) = tool_checker(state, &connection) {
+        voxhive_sync::check_tools(client.as_ref(), &connection.provider, None, &document).await?;
+    }
     let id = voxhive_sync::create_local(
         &state.store,
         workspace_id,

@@ -90,15 +90,7 @@ fn validate(input: &ConnectionInput) -> AppResult<ValidInput> {
 
 /// The client of a stored connection, with its key opened.
 pub fn client_for(state: &AppState, connection: &Connection) -> AppResult<Arc<dyn ProviderClient>> {
-    let kind: ProviderKind = connection
-        .provider
-        .parse()
-        .map_err(|_| AppError::Internal(format!("unknown provider {}", connection.provider)))?;
-    let key = state
-        .master_key
-        .open(&connection.api_key_sealed)
-        .map_err(|e| AppError::Internal(format!("connection {}: {e}", connection.id)))?;
-    Ok(build_client(ClientConfig::new(kind, key, connection.base_url.clone())))
+    voxhive_sync::connection_client(&state.master_key, connection).map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// Checks the key with the provider, then stores the connection with its key sealed.

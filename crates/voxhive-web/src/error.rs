@@ -4,6 +4,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use voxhive_store::StoreError;
+use voxhive_sync::FieldProblem;
 
 use crate::views::ErrorPage;
 
@@ -31,6 +32,9 @@ pub enum AppError {
         field: Option<&'static str>,
         message: String,
     },
+    /// A document the provider would refuse; each problem names its field by JSON path.
+    #[error("{}", FieldProblem::summary(.0))]
+    Invalid(Vec<FieldProblem>),
     #[error("{0}")]
     Conflict(String),
     #[error("{message}")]
@@ -59,7 +63,27 @@ impl AppError {
     pub fn field_name(&self) -> Option<&'static str> {
         match self {
             AppError::BadRequest { field, .. } | AppError::Unprocessable { field, .. } => *field,
+            AppError::Invalid(_) => Some("document"),
             _ => None,
+        }
+    }
+
+    /// The field the JSON API names: the form field, or for a refused document the JSON
+    /// pointer of its first problem (`/model/temperature`).
+    fn api_field(&self) -> Option<&str> {
+        match self {
+            AppError::Invalid(problems) => problems.first().map(|p| p.path.as_str()),
+            _ => self.field_name(),
+        }
+    }
+
+    /// For pages that show one message beside the document: a refused document as a
+    /// [`AppError::BadRequest`] on the field "document", its problems in the message (paths as
+    /// `model.temperature`). Any other error is returned as it is.
+    pub fn at_document_field(self) -> AppError {
+        match self {
+            AppError::Invalid(problems) => AppError::field("document", FieldProblem::summary(&problems)),
+            other => other,
         }
     }
 
@@ -68,7 +92,7 @@ impl AppError {
             AppError::SignInRequired { .. } | AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::NoWorkspace | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::BadRequest { .. } | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -85,7 +109,7 @@ impl AppError {
             AppError::NoWorkspace => "no_workspace",
             AppError::CsrfRejected => "csrf_rejected",
             AppError::NotFound => "not_found",
-            AppError::BadRequest { .. } => "bad_request",
+            AppError::BadRequest { .. } | AppError::Invalid(_) => "bad_request",
             AppError::Unprocessable { .. } => "unprocessable",
             AppError::Conflict(_) => "conflict",
             AppError::RateLimited { .. } => "rate_limited",
@@ -149,7 +173,7 @@ impl IntoResponse for AppError {
     }
 }
 
-/// An [`AppError`] answered as `{"error": {"code", "message"}}`.
+/// An [`AppError`] answered as `{"error": {"code", "message", "field"?}}`.
 #[derive(Debug)]
 pub struct ApiError(pub AppError);
 
@@ -164,7 +188,7 @@ impl IntoResponse for ApiError {
         let err = self.0;
         err.log();
         let mut body = serde_json::json!({"error": {"code": err.code(), "message": err.to_string()}});
-        if let Some(field) = err.field_name() {
+        if let Some(field) = err.api_field() {
             body["error"]["field"] = serde_json::Value::from(field);
         }
         let retry_after = err.retry_after();

@@ -9,6 +9,7 @@ pub mod auth;
 mod connections;
 mod error;
 mod form;
+mod jobs;
 mod nav;
 mod ops;
 mod pages;

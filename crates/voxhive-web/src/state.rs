@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::sync::Notify;
 use voxhive_core::crypto::MasterKey;
 use voxhive_store::Store;
 
@@ -47,6 +48,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// Seals and opens provider keys.
     pub master_key: Arc<MasterKey>,
+    /// Wakes this instance's job runner when a request queues a job.
+    pub job_wake: Arc<Notify>,
 }
 
 impl AppState {
@@ -56,6 +59,7 @@ impl AppState {
             config: Arc::new(config),
             metrics: crate::ops::metrics_handle(),
             master_key: Arc::new(master_key),
+            job_wake: Arc::new(Notify::new()),
         }
     }
 }

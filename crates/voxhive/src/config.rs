@@ -22,6 +22,9 @@ pub const KNOWN_ENV: &[&str] = &[
     "VOXHIVE_MASTER_KEY_FILE",
     "VOXHIVE_TEST_DATABASE_URL",
     "VOXHIVE_SIM_PORT",
+    "VOXHIVE_SERVER",
+    "VOXHIVE_TOKEN",
+    "VOXHIVE_TOKEN_FILE",
 ];
 
 /// The settings of a VoxHive process. Field names are the keys of the TOML file.

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod config;
+pub mod config_as_code;
 pub mod demo;
 pub mod logging;
 pub mod master_key;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use voxhive::config::{self, Config, LogFormat};
-use voxhive::{admin, logging, server};
+use voxhive::{admin, config_as_code, logging, server};
 use voxhive_core::Role;
 
 /// VoxHive: a self-hosted control plane for voice-AI agents on Vapi and ElevenLabs.
@@ -57,6 +57,16 @@ enum Command {
     /// Manage the master key that seals provider API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Write every assistant of the workspace to DIR, one YAML file each
+    /// (DIR/<connection>/<assistant>.yaml), from a running VoxHive (--server, VOXHIVE_TOKEN).
+    Export(config_as_code::ExportArgs),
+    /// Show what `apply` would change on the server. Exits 0 when nothing would change, 2 when
+    /// changes are pending, 1 on an error.
+    Plan(config_as_code::PlanArgs),
+    /// Save each changed file as a new revision and create each new assistant on the server;
+    /// with --push, push them to their providers. Files applied are written again with their
+    /// ids and hashes: commit them.
+    Apply(config_as_code::ApplyArgs),
 }
 
 #[derive(Subcommand)]
@@ -153,8 +163,14 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    match runtime.block_on(run(cli.command, config)) {
-        Ok(()) => ExitCode::SUCCESS,
+    let outcome = match cli.command {
+        Command::Export(args) => runtime.block_on(config_as_code::export(args)),
+        Command::Plan(args) => runtime.block_on(config_as_code::plan(args)),
+        Command::Apply(args) => runtime.block_on(config_as_code::apply(args)),
+        command => runtime.block_on(run(command, config)).map(|()| ExitCode::SUCCESS),
+    };
+    match outcome {
+        Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
@@ -265,6 +281,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Export(_) | Command::Plan(_) | Command::Apply(_) => unreachable!("run in main"),
         Command::Token(TokenCommand::Create { email, workspace, name }) => {
             let store = server::open_store(&config).await?;
             let token = admin::create_token(&store, &email, workspace.as_deref(), &name).await?;

@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use voxhive_store::{Store, StoreOptions};
+use voxhive_sync::JobRunner;
 use voxhive_web::{build_app, AppState};
 
 use crate::config::Config;
@@ -78,10 +79,15 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
     })?;
     let addr = listener.local_addr()?;
     let state = AppState::new(store.clone(), config.web(addr), master_key.clone());
+    let runner = JobRunner::new(store.clone(), state.master_key.clone(), state.job_wake.clone());
     let app = build_app(state).into_make_service_with_connect_info::<SocketAddr>();
 
     let (tx, rx) = oneshot::channel::<()>();
     let upkeep = tokio::spawn(upkeep(store.clone(), config.login_window_minutes));
+    let (jobs_stop, jobs_stopped) = oneshot::channel::<()>();
+    let jobs = tokio::spawn(runner.run(async move {
+        let _ = jobs_stopped.await;
+    }));
     let closing = store.clone();
     let task = tokio::spawn(async move {
         let (drain_tx, drain_rx) = oneshot::channel::<()>();
@@ -97,6 +103,8 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
             }
         }
         upkeep.abort();
+        let _ = jobs_stop.send(());
+        let _ = jobs.await;
         closing.close().await;
         tracing::info!("stopped");
         Ok(())

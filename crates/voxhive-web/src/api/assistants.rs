@@ -3,16 +3,20 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use voxhive_core::Permission;
 use voxhive_store::{Assistant, AssistantFilter};
+use voxhive_sync::JobSpec;
 
 use super::ErrorBody;
 use crate::auth::ApiAuth;
 use crate::connections::client_for;
 use crate::error::{ApiError, AppError};
+use crate::jobs::JobView;
 use crate::AppState;
 
 /// An assistant as listed.
@@ -137,40 +141,35 @@ pub struct ImportResult {
 #[utoipa::path(post, path = "/connections/{id}/import", tag = "assistants",
     params(("id" = i64, Path, description = "Connection id")), request_body(content = ImportBody, description = "Optional: `{\"remote_ids\": [...]}`"),
     responses((status = 200, description = "Imported; importing again is idempotent", body = ImportResult),
+              (status = 202, description = "Still importing after a few seconds (or at once with `Prefer: respond-async`): follow the job at `/jobs/{id}`", body = JobView),
               (status = 403, description = "Viewers cannot import", body = ErrorBody),
-              (status = 404, description = "No such connection, or an id the account does not have", body = ErrorBody),
-              (status = 422, description = "The provider refused or failed; its reason is in the message", body = ErrorBody)))]
+              (status = 404, description = "No such connection", body = ErrorBody),
+              (status = 422, description = "An id the account does not have, or the provider refused or failed; the reason is in the message", body = ErrorBody)))]
 pub async fn import_connection(
     auth: ApiAuth,
     State(state): State<AppState>,
     Path(id): Path<i64>,
+    headers: HeaderMap,
     body: Option<Json<ImportBody>>,
-) -> Result<Json<ImportResult>, ApiError> {
+) -> Result<Response, ApiError> {
     auth.require(Permission::Edit)?;
     let connection = state
         .store
         .connection(auth.workspace_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let client = client_for(&state, &connection)?;
     let body = body.map(|Json(b)| b).unwrap_or_default();
-    let report = crate::assistants::import(
-        &state,
-        &connection,
-        client.as_ref(),
-        body.remote_ids.as_deref(),
-        auth.user_id,
-    )
-    .await?;
-    Ok(Json(ImportResult {
-        total: report.total,
-        created: report.created,
-        pulled: report.pulled,
-        unchanged: report.unchanged,
-        conflicts: report.conflicts,
-        remote_deleted: report.remote_deleted,
-        skipped: report.skipped,
-    }))
+    if let Some(ids) = &body.remote_ids {
+        let client = client_for(&state, &connection)?;
+        crate::assistants::check_remote_ids(client.as_ref(), ids).await?;
+    }
+    let spec = JobSpec::ImportAssistants {
+        connection_id: connection.id,
+        remote_ids: body.remote_ids,
+        user_id: Some(auth.user_id),
+    };
+    let job = crate::jobs::start(&state, auth.workspace_id, &spec).await?;
+    super::jobs::answer_when_done(&state, &headers, auth.workspace_id, job).await
 }
 
 /// The assistant of this workspace with the given id, or 404.
@@ -196,7 +195,7 @@ fn json_body(body: Result<Json<serde_json::Value>, JsonRejection>) -> Result<ser
     params(("id" = i64, Path, description = "Assistant id")),
     request_body(content = Object, description = "A JSON merge patch (RFC 7396) applied to the local document"),
     responses((status = 200, description = "Saved as a new local revision; nothing is sent to the provider", body = AssistantDetail),
-              (status = 400, description = "Not JSON, or not an object", body = ErrorBody),
+              (status = 400, description = "Not JSON, not an object, or refused by the provider's schema or tool list: `field` is the JSON pointer of the first problem (`/model/temperature`); nothing is saved", body = ErrorBody),
               (status = 403, description = "Viewers cannot edit", body = ErrorBody),
               (status = 404, description = "No such assistant in this workspace", body = ErrorBody)))]
 pub async fn patch_assistant(
@@ -213,7 +212,7 @@ pub async fn patch_assistant(
     let assistant = find(&state, &auth, id).await?;
     let document =
         voxhive_core::doc::apply_merge_patch(&crate::assistants::local_document(&state, &assistant).await?, &patch);
-    crate::assistants::save_document(&state, &assistant, &document, auth.user_id).await?;
+    crate::assistants::save_checked(&state, &assistant, &document, auth.user_id).await?;
     show_assistant(auth, State(state), Path(id)).await
 }
 
@@ -221,7 +220,7 @@ pub async fn patch_assistant(
     params(("id" = i64, Path, description = "Assistant id")),
     request_body(content = Object, description = "The whole new local document"),
     responses((status = 200, description = "Saved as a new local revision; nothing is sent to the provider", body = AssistantDetail),
-              (status = 400, description = "Not JSON, or not an object", body = ErrorBody),
+              (status = 400, description = "Not JSON, not an object, or refused by the provider's schema or tool list: `field` is the JSON pointer of the first problem (`/model/temperature`); nothing is saved", body = ErrorBody),
               (status = 403, description = "Viewers cannot edit", body = ErrorBody),
               (status = 404, description = "No such assistant in this workspace", body = ErrorBody)))]
 pub async fn replace_document(
@@ -233,7 +232,7 @@ pub async fn replace_document(
     auth.require(Permission::Edit)?;
     let document = json_body(body)?;
     let assistant = find(&state, &auth, id).await?;
-    crate::assistants::save_document(&state, &assistant, &document, auth.user_id).await?;
+    crate::assistants::save_checked(&state, &assistant, &document, auth.user_id).await?;
     show_assistant(auth, State(state), Path(id)).await
 }
 
@@ -470,7 +469,7 @@ pub struct NewAssistantBody {
 
 #[utoipa::path(post, path = "/assistants", tag = "assistants", request_body = NewAssistantBody,
     responses((status = 201, description = "Created locally (status new); push it to create it at the provider", body = AssistantDetail),
-              (status = 400, description = "A field is missing or wrong; the field is named", body = ErrorBody),
+              (status = 400, description = "A field is missing or wrong, or the document is refused by the provider's schema or tool list; the field is named (a JSON pointer such as `/model/temperature` for the document's own fields)", body = ErrorBody),
               (status = 403, description = "Viewers cannot create", body = ErrorBody)))]
 pub async fn create_assistant(
     auth: ApiAuth,
@@ -495,7 +494,8 @@ pub async fn create_assistant(
             return Err(AppError::field("template", "give a template and a name, or a whole document").into())
         }
     };
-    let id = crate::assistants::create(&state, auth.workspace_id, body.connection_id, what, auth.user_id).await?;
+    let id =
+        crate::assistants::create_checked(&state, auth.workspace_id, body.connection_id, what, auth.user_id).await?;
     let Json(detail) = show_assistant(auth, State(state), Path(id)).await?;
     Ok((axum::http::StatusCode::CREATED, Json(detail)))
 }

@@ -2,6 +2,7 @@
 
 mod assistants;
 mod connections;
+mod jobs;
 mod me;
 
 use axum::response::IntoResponse;
@@ -37,6 +38,8 @@ pub fn router() -> Router<AppState> {
                 .patch(assistants::patch_assistant)
                 .delete(assistants::delete_assistant),
         )
+        .route("/assistants/push", post(jobs::push_many))
+        .route("/jobs/{id}", get(jobs::show_job))
         .route("/assistants/{id}/document", put(assistants::replace_document))
         .route("/assistants/{id}/push", post(assistants::push_assistant))
         .route("/assistants/{id}/pull", post(assistants::pull_assistant))
@@ -71,6 +74,8 @@ pub fn router() -> Router<AppState> {
         assistants::diff_revisions,
         assistants::rollback_assistant,
         assistants::delete_assistant,
+        jobs::push_many,
+        jobs::show_job,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),

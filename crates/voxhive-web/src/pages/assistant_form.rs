@@ -1,5 +1,6 @@
 //! The form for the fields people change most, mapped onto paths of the provider's document.
-//! Everything else in the document is left exactly as it is.
+//! Everything else in the document is left exactly as it is, and what the form changed is
+//! checked against the provider's schema, a problem shown at the form field it is about.
 
 use serde_json::{Map, Value};
 
@@ -306,9 +307,27 @@ pub fn show(spec: &FieldSpec, doc: &Value) -> String {
     }
 }
 
-/// Applies submitted form values to a document; an error names the field.
-pub fn apply(provider: &str, doc: &Value, form: &[(String, String)]) -> Result<Value, (&'static str, String)> {
-    let mut doc = doc.clone();
+/// The form field whose value holds the JSON pointer `pointer` (`/model/temperature`).
+fn field_at(provider: &str, pointer: &str) -> Option<&'static FieldSpec> {
+    let segments: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    fields(provider).iter().find(|spec| {
+        let mut at = segments.iter().map(String::as_str);
+        spec.path.iter().all(|step| match *step {
+            // A message, by index, and its content.
+            "*" => at.next().is_some_and(|i| i.parse::<usize>().is_ok()) && at.next() == Some("content"),
+            key => at.next() == Some(key),
+        })
+    })
+}
+
+/// Applies submitted form values to a document; an error names the field (its key, or "" when
+/// the problem lies outside the form) and says what is wrong.
+pub fn apply(provider: &str, original: &Value, form: &[(String, String)]) -> Result<Value, (&'static str, String)> {
+    let mut doc = original.clone();
     for spec in fields(provider) {
         let submitted = form
             .iter()
@@ -352,7 +371,30 @@ pub fn apply(provider: &str, doc: &Value, form: &[(String, String)]) -> Result<V
             set(&mut doc, spec.path, value);
         }
     }
-    Ok(doc)
+    let problems = voxhive_sync::check_document(provider, Some(original), &doc);
+    if problems.is_empty() {
+        Ok(doc)
+    } else {
+        Err(refusal(provider, &problems))
+    }
+}
+
+/// The form field of the first problem (empty when no field holds it) and every problem in
+/// words, each named by its field's label where the form has one.
+pub fn refusal(provider: &str, problems: &[voxhive_sync::FieldProblem]) -> (&'static str, String) {
+    let message = problems
+        .iter()
+        .map(|p| match field_at(provider, &p.path) {
+            Some(spec) => format!("{}: {}", spec.label, p.message),
+            None => p.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let key = problems
+        .first()
+        .and_then(|p| field_at(provider, &p.path))
+        .map_or("", |spec| spec.key);
+    (key, message)
 }
 
 #[cfg(test)]
@@ -405,6 +447,42 @@ mod tests {
             "temperature"
         );
         assert_eq!(apply("vapi", &doc, &form(&[("name", " ")])).unwrap_err().0, "name");
+    }
+
+    #[test]
+    fn a_value_the_provider_would_refuse_is_named_at_its_form_field() {
+        let doc = json!({"name": "A", "model": {"provider": "openai", "model": "gpt-4o", "temperature": 0.5}});
+        let (field, message) = apply("vapi", &doc, &form(&[("temperature", "7")])).unwrap_err();
+        assert_eq!(
+            (field, message.as_str()),
+            ("temperature", "Temperature: must be at most 2")
+        );
+
+        let (field, message) = apply("vapi", &doc, &form(&[("model_provider", "openay")])).unwrap_err();
+        assert_eq!(field, "model_provider");
+        assert!(message.starts_with("Model provider: must be one of "), "{message}");
+
+        let el = json!({"name": "Agent", "conversation_config": {"agent": {"prompt": {"prompt": "p", "llm": "gpt-4o-mini"}}}});
+        let (field, _) = apply("elevenlabs", &el, &form(&[("model", "gpt-5-ultra")])).unwrap_err();
+        assert_eq!(field, "model");
+    }
+
+    #[test]
+    fn a_problem_the_form_did_not_cause_does_not_stop_it() {
+        let doc = json!({"name": "A", "maxDurationSeconds": 1, "model": {"provider": "openai", "model": "gpt-4o"}});
+        let out = apply("vapi", &doc, &form(&[("first_message", "Hello")])).unwrap();
+        assert_eq!(out["firstMessage"], "Hello");
+    }
+
+    #[test]
+    fn json_pointers_find_their_form_field() {
+        let key = |pointer| field_at("vapi", pointer).map(|s| s.key);
+        assert_eq!(key("/model/temperature"), Some("temperature"));
+        assert_eq!(key("/model/messages/0/content"), Some("system_prompt"));
+        assert_eq!(key("/server/headers/X-Vapi-Secret"), Some("server_secret"));
+        assert_eq!(key("/model/toolIds/1"), Some("tool_ids"));
+        assert_eq!(key("/model/messages/0/role"), None);
+        assert_eq!(key("/voicemailMessage"), None);
     }
 
     #[test]

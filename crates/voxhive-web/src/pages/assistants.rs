@@ -3,19 +3,20 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use voxhive_core::time::{format_minute, now_ms, relative};
 use voxhive_core::Permission;
-use voxhive_providers::ProviderKind;
+use voxhive_providers::{ProviderKind, Resource};
 use voxhive_store::{Assistant, AssistantFilter, Connection};
-use voxhive_sync::{PullOutcome, PushOutcome};
+use voxhive_sync::{JobSpec, PullOutcome, PushOutcome};
 
 use super::redirect_with_flash;
 use crate::auth::Auth;
 use crate::connections::client_for;
 use crate::error::{AppError, AppResult};
 use crate::form::Form;
+use crate::jobs::JobView;
 use crate::views::{Page, Shell};
 use crate::AppState;
 
@@ -65,6 +66,8 @@ pub struct AssistantsPage {
     filter: ListQuery,
     statuses: &'static [(&'static str, &'static str)],
     total: usize,
+    /// An import or bulk push started from this page, with its progress or outcome.
+    job: Option<JobView>,
 }
 
 struct Row {
@@ -91,6 +94,9 @@ pub struct ListQuery {
     q: String,
     #[serde(default)]
     sort: String,
+    /// The job to follow (set after starting an import or a bulk push).
+    #[serde(default)]
+    job: Option<i64>,
 }
 
 impl ListQuery {
@@ -170,7 +176,12 @@ pub async fn show_assistants(
         _ => {}
     }
     let total = rows.len();
+    let job = match q.job {
+        Some(id) => state.store.job(auth.workspace_id(), id).await?.map(|j| JobView::of(&j)),
+        None => None,
+    };
     Ok(Page(AssistantsPage {
+        job,
         shell,
         rows,
         connections,
@@ -180,54 +191,130 @@ pub async fn show_assistants(
     }))
 }
 
-#[derive(Deserialize)]
-pub struct ImportForm {
-    connection_id: i64,
+/// The values of every `key` field of a posted form, in order.
+fn form_values<'a>(form: &'a [(String, String)], key: &'a str) -> impl Iterator<Item = &'a str> {
+    form.iter().filter(move |(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
-/// Imports every assistant of a connection and says what changed.
+/// Queues an import of a connection's assistants (all, or the chosen `remote_ids`) and shows
+/// its progress on the list.
 pub async fn import_assistants(
     auth: Auth,
     State(state): State<AppState>,
-    Form(form): Form<ImportForm>,
+    Form(form): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     auth.require(Permission::Edit)?;
+    let connection_id = form_values(&form, "connection_id")
+        .next()
+        .and_then(|v| v.parse().ok())
+        .ok_or(AppError::BadRequest {
+            field: Some("connection_id"),
+            message: "choose the connection to import from".into(),
+        })?;
     let connection = state
         .store
-        .connection(auth.workspace_id(), form.connection_id)
+        .connection(auth.workspace_id(), connection_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let chosen: Vec<String> = form_values(&form, "remote_ids").map(str::to_owned).collect();
+    let remote_ids = if form_values(&form, "scope").any(|v| v == "chosen") {
+        if chosen.is_empty() {
+            let back = format!("{PATH}/import?connection_id={}", connection.id);
+            return Ok(redirect_with_flash(
+                &state,
+                &back,
+                "error",
+                "Select the assistants to import first.",
+                None,
+            ));
+        }
+        Some(chosen)
+    } else {
+        None
+    };
+    let spec = JobSpec::ImportAssistants {
+        connection_id: connection.id,
+        remote_ids,
+        user_id: Some(auth.user_id()),
+    };
+    let job = crate::jobs::start(&state, auth.workspace_id(), &spec).await?;
+    Ok(Redirect::to(&format!("{PATH}?job={job}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ChooseQuery {
+    connection_id: i64,
+}
+
+#[derive(Template)]
+#[template(path = "assistants_import.html")]
+pub struct ImportChoicePage {
+    shell: Shell,
+    connection: Connection,
+    choices: Vec<ImportChoice>,
+    error: Option<String>,
+}
+
+/// One assistant of the provider's list, and where it stands in VoxHive.
+struct ImportChoice {
+    remote_id: String,
+    name: String,
+    /// The local badge when it was imported before.
+    known: Option<(&'static str, &'static str)>,
+}
+
+/// Lists the provider's assistants of a connection so a chosen set can be imported.
+pub async fn choose_import(
+    auth: Auth,
+    State(state): State<AppState>,
+    Query(q): Query<ChooseQuery>,
+) -> AppResult<Page<ImportChoicePage>> {
+    auth.require(Permission::Edit)?;
+    let shell = auth.shell(&state, "Import assistants", PATH).await?;
+    let connection = state
+        .store
+        .connection(auth.workspace_id(), q.connection_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let client = client_for(&state, &connection)?;
-    match crate::assistants::import(&state, &connection, client.as_ref(), None, auth.user_id()).await {
-        Ok(r) => {
-            let message = format!(
-                "Imported from \"{}\": {} new, {} updated from the provider, {} unchanged{}{}.",
-                connection.label,
-                r.created,
-                r.pulled,
-                r.unchanged,
-                if r.conflicts > 0 {
-                    format!(", {} in conflict", r.conflicts)
-                } else {
-                    String::new()
-                },
-                if r.remote_deleted > 0 {
-                    format!(", {} deleted at the provider", r.remote_deleted)
-                } else {
-                    String::new()
-                },
-            );
-            Ok(redirect_with_flash(&state, PATH, "success", message, None))
+    let filter = AssistantFilter {
+        connection_id: Some(connection.id),
+        ..AssistantFilter::default()
+    };
+    let local = state.store.assistants(auth.workspace_id(), &filter).await?;
+    let (choices, error) = match client.list(Resource::Assistants).await {
+        Ok(listing) => {
+            let mut choices: Vec<ImportChoice> = listing
+                .items
+                .into_iter()
+                .map(|doc| ImportChoice {
+                    known: local
+                        .iter()
+                        .find(|a| a.remote_id.as_deref() == Some(doc.id.as_str()))
+                        .map(|a| badge(&a.sync_status)),
+                    name: doc
+                        .doc
+                        .get("name")
+                        .and_then(|n| n.as_str())
+                        .unwrap_or("(unnamed)")
+                        .to_owned(),
+                    remote_id: doc.id,
+                })
+                .collect();
+            choices.sort_by_key(|c| c.name.to_lowercase());
+            (choices, None)
         }
-        Err(AppError::Unprocessable { message, .. }) => Ok(redirect_with_flash(
-            &state,
-            PATH,
-            "error",
-            format!("Import from \"{}\" failed: {message}", connection.label),
-            None,
-        )),
-        Err(err) => Err(err),
-    }
+        Err(err) => (
+            Vec::new(),
+            Some(format!("The provider's list could not be read: {err}")),
+        ),
+    };
+    Ok(Page(ImportChoicePage {
+        shell,
+        connection,
+        choices,
+        error,
+    }))
 }
 
 #[derive(Template)]
@@ -241,7 +328,16 @@ pub struct AssistantPage {
     editor_error: Option<String>,
     fields: Vec<FieldView>,
     fields_error: Option<String>,
+    /// Whether the refusal is shown at a field of the form (else above it).
+    fields_error_placed: bool,
     history: Vec<HistoryRow>,
+}
+
+/// A settings form the checks refused: the field at fault, why, and what was typed.
+struct FieldsRefusal {
+    field: String,
+    message: String,
+    submitted: Vec<(String, String)>,
 }
 
 /// A form field with its current text.
@@ -280,7 +376,7 @@ async fn render_assistant(
     state: &AppState,
     id: i64,
     edited: Option<(String, String)>,
-    fields_error: Option<(String, String)>,
+    refusal: Option<FieldsRefusal>,
 ) -> AppResult<Page<AssistantPage>> {
     use super::assistant_form::{fields, show, Kind};
     let assistant = find(auth, state, id).await?;
@@ -293,7 +389,7 @@ async fn render_assistant(
         .unwrap_or_default();
     let revisions = state.store.revisions(assistant.id).await?;
     let parsed = crate::assistants::local_document(state, &assistant).await?;
-    let field_views = fields(&assistant.provider)
+    let field_views: Vec<FieldView> = fields(&assistant.provider)
         .iter()
         .map(|spec| FieldView {
             key: spec.key,
@@ -304,8 +400,16 @@ async fn render_assistant(
                 Kind::Bool => "checkbox",
                 _ => "text",
             },
-            value: show(spec, &parsed),
-            invalid: fields_error.as_ref().is_some_and(|(k, _)| k == spec.key),
+            // A refused form shows what was typed (an unticked box is not sent at all).
+            value: match refusal
+                .as_ref()
+                .map(|r| r.submitted.iter().find(|(k, _)| k == spec.key))
+            {
+                Some(Some((_, typed))) => typed.clone(),
+                Some(None) if spec.kind == Kind::Bool => String::new(),
+                _ => show(spec, &parsed),
+            },
+            invalid: refusal.as_ref().is_some_and(|r| r.field == spec.key),
         })
         .collect();
     let (document, editor_error) = match edited {
@@ -330,7 +434,8 @@ async fn render_assistant(
         })
         .collect();
     let badge = badge(&assistant.sync_status);
-    let fields_error = fields_error.map(|(_, message)| message);
+    let fields_error_placed = field_views.iter().any(|f| f.invalid);
+    let fields_error = refusal.map(|r| r.message);
     Ok(Page(AssistantPage {
         shell,
         assistant,
@@ -340,6 +445,7 @@ async fn render_assistant(
         editor_error,
         fields: field_views,
         fields_error,
+        fields_error_placed,
         history,
     }))
 }
@@ -916,15 +1022,29 @@ pub async fn save_fields(
     auth.require(Permission::Edit)?;
     let assistant = find(&auth, &state, id).await?;
     let current = crate::assistants::local_document(&state, &assistant).await?;
-    let document = match super::assistant_form::apply(&assistant.provider, &current, &form) {
-        Ok(doc) => doc,
+    let outcome = match super::assistant_form::apply(&assistant.provider, &current, &form) {
+        Ok(document) => match crate::assistants::save_checked(&state, &assistant, &document, auth.user_id()).await {
+            Ok(saved) => Ok(saved),
+            Err(AppError::Invalid(problems)) => Err(super::assistant_form::refusal(&assistant.provider, &problems)),
+            Err(AppError::BadRequest { message, .. }) => Err(("", message)),
+            Err(other) => return Err(other),
+        },
+        Err(refusal) => Err(refusal),
+    };
+    let saved = match outcome {
+        Ok(saved) => saved,
         Err((field, message)) => {
-            let page = render_assistant(&auth, &state, id, None, Some((field.to_string(), message))).await?;
+            let refusal = FieldsRefusal {
+                field: field.to_string(),
+                message,
+                submitted: form,
+            };
+            let page = render_assistant(&auth, &state, id, None, Some(refusal)).await?;
             return Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response());
         }
     };
     let back = format!("/assistants/{id}");
-    if crate::assistants::save_document(&state, &assistant, &document, auth.user_id()).await? {
+    if saved {
         Ok(redirect_with_flash(
             &state,
             &back,
@@ -937,18 +1057,17 @@ pub async fn save_fields(
     }
 }
 
-/// Pushes every selected assistant, one after the other, and reports each outcome.
+/// Queues a push of every selected assistant and shows its progress on the list.
 pub async fn push_selected(
     auth: Auth,
     State(state): State<AppState>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     auth.require(Permission::Edit)?;
-    let ids: Vec<i64> = form
-        .iter()
-        .filter(|(k, _)| k == "ids")
-        .filter_map(|(_, v)| v.parse().ok())
-        .collect();
+    let mut ids = Vec::new();
+    for id in form_values(&form, "ids").filter_map(|v| v.parse().ok()) {
+        ids.push(find(&auth, &state, id).await?.id);
+    }
     if ids.is_empty() {
         return Ok(redirect_with_flash(
             &state,
@@ -958,30 +1077,10 @@ pub async fn push_selected(
             None,
         ));
     }
-    let (mut pushed, mut unchanged, mut conflicts, mut failed) = (0, 0, Vec::new(), Vec::new());
-    for id in ids {
-        let assistant = find(&auth, &state, id).await?;
-        match crate::assistants::push(&state, &assistant, auth.user_id()).await {
-            Ok(PushOutcome::Pushed | PushOutcome::Created) => pushed += 1,
-            Ok(PushOutcome::Unchanged) => unchanged += 1,
-            Ok(PushOutcome::Conflict) => conflicts.push(assistant.name),
-            Err(AppError::Unprocessable { message, .. } | AppError::Conflict(message)) => {
-                failed.push(format!("{} ({message})", assistant.name))
-            }
-            Err(err) => return Err(err),
-        }
-    }
-    let mut message = format!("Pushed {pushed}, {unchanged} already up to date.");
-    if !conflicts.is_empty() {
-        message.push_str(&format!(" In conflict, not pushed: {}.", conflicts.join(", ")));
-    }
-    if !failed.is_empty() {
-        message.push_str(&format!(" Failed, local revisions kept: {}.", failed.join("; ")));
-    }
-    let kind = if conflicts.is_empty() && failed.is_empty() {
-        "success"
-    } else {
-        "error"
+    let spec = JobSpec::PushAssistants {
+        assistant_ids: ids,
+        user_id: Some(auth.user_id()),
     };
-    Ok(redirect_with_flash(&state, PATH, kind, message, None))
+    let job = crate::jobs::start(&state, auth.workspace_id(), &spec).await?;
+    Ok(Redirect::to(&format!("{PATH}?job={job}")).into_response())
 }

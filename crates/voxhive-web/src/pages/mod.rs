@@ -3,6 +3,7 @@
 mod assistant_form;
 mod assistants;
 mod coming_soon;
+mod jobs;
 mod providers;
 mod start;
 mod team;
@@ -23,7 +24,11 @@ pub fn router() -> Router<AppState> {
         .route("/start", get(start::show_start).post(start::connect))
         .route("/usage", get(usage::show_usage))
         .route("/assistants", get(assistants::show_assistants))
-        .route("/assistants/import", post(assistants::import_assistants))
+        .route(
+            "/assistants/import",
+            get(assistants::choose_import).post(assistants::import_assistants),
+        )
+        .route("/jobs/{id}/events", get(jobs::job_events))
         .route("/assistants/push", post(assistants::push_selected))
         .route(
             "/assistants/new",

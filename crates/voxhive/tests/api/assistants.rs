@@ -253,8 +253,8 @@ async fn the_assistants_page_imports_filters_and_shows_an_assistant_with_its_his
     let res = app
         .post_form(&owner, "/assistants/import", &[("connection_id", &connection)])
         .await;
-    crate::support::assert_redirects_to(&res, "/assistants");
-    let (_, page) = app.page(&owner, "/assistants").await;
+    let page = app.page_after_job(&owner, &res).await;
+    assert!(page.contains("Import finished"), "{page}");
     let remote = sim.vapi_assistants(voxhive_sim::DEFAULT_VAPI_KEYS[0]);
     assert!(
         page.contains(&format!(
@@ -924,8 +924,7 @@ async fn selected_assistants_are_pushed_together_and_a_conflict_stops_only_its_o
     let mut form: Vec<(&str, &str)> = ids.iter().map(|id| ("ids", id.as_str())).collect();
     form.push(("unused", ""));
     let res = app.post_form(&client, "/assistants/push", &form).await;
-    crate::support::assert_redirects_to(&res, "/assistants");
-    let (_, page) = app.page(&client, "/assistants").await;
+    let page = app.page_after_job(&client, &res).await;
     let name = conflicted["name"].as_str().unwrap();
     assert!(
         page.contains("Pushed 1, 0 already up to date.") && page.contains(&format!("In conflict, not pushed: {name}")),
@@ -942,5 +941,176 @@ async fn selected_assistants_are_pushed_together_and_a_conflict_stops_only_its_o
             .unwrap()["firstMessage"],
         "Changed at Vapi"
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_api_edit_the_provider_would_refuse_names_the_json_path_and_saves_nothing() {
+    let sim = spawn_sim().await;
+    let app = spawn_app().await;
+    let (token, id, _) = imported(&app, &sim).await;
+    let http = reqwest::Client::new();
+    let url = |p: &str| app.url(&format!("/api/v1/assistants/{id}{p}"));
+    let read = |p: String| {
+        let request = http.get(p).bearer_auth(&token);
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let before = read(url("")).await;
+    let revisions = read(url("/revisions")).await.as_array().unwrap().len();
+
+    let res = http
+        .patch(url(""))
+        .bearer_auth(&token)
+        .json(&json!({"model": {"temperature": 7}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"error": {"code": "bad_request", "field": "/model/temperature", "message": "model.temperature: must be at most 2"}})
+    );
+
+    let res = http
+        .patch(url(""))
+        .bearer_auth(&token)
+        .json(&json!({"model": {"toolIds": ["no-such-tool"]}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["field"], "/model/toolIds/0");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no tool with id no-such-tool in this account"),
+        "{body}"
+    );
+
+    let mut typo = before["document"].clone();
+    typo["fristMessage"] = json!("Hello");
+    let res = http
+        .put(url("/document"))
+        .bearer_auth(&token)
+        .json(&typo)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"]["field"], "/fristMessage");
+
+    let after = read(url("")).await;
+    assert_eq!(after["document"], before["document"], "the document is unchanged");
+    assert_eq!(after["local_hash"], before["local_hash"]);
+    assert_eq!(read(url("/revisions")).await.as_array().unwrap().len(), revisions);
+
+    let created = http
+        .post(app.url("/api/v1/assistants"))
+        .bearer_auth(&token)
+        .json(&json!({"connection_id": before["connection_id"], "document": {"name": "Too hot", "model": {"provider": "openai", "model": "gpt-4o", "temperature": 9}}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        created.json::<Value>().await.unwrap()["error"]["field"],
+        "/model/temperature"
+    );
+    let all = read(app.url("/api/v1/assistants")).await;
+    assert!(
+        !all.as_array().unwrap().iter().any(|a| a["name"] == "Too hot"),
+        "nothing was created"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_assistant_page_shows_a_refused_value_at_its_field_and_keeps_what_was_typed() {
+    let sim = spawn_sim().await;
+    let app = spawn_app().await;
+    let (token, id, remote_id) = imported(&app, &sim).await;
+    let client = app.signed_in("owner@example.com").await;
+    let path = format!("/assistants/{id}");
+    let key = voxhive_sim::DEFAULT_VAPI_KEYS[0];
+
+    let mut doc = sim.vapi_assistant(key, &remote_id).unwrap();
+    doc["firstMessage"] = json!("Typed by hand, kept on refusal");
+    doc["model"]["temperature"] = json!(7);
+    let res = app
+        .post_form(&client, &format!("{path}/document"), &[("document", &doc.to_string())])
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let html = res.text().await.unwrap();
+    let error = html.find("id=\"document-error\"").expect("the error is shown");
+    let editor = html.find("id=\"document\"").unwrap();
+    assert!(error < editor, "the error is above the editor");
+    assert!(
+        html.contains("model.temperature: must be at most 2"),
+        "the path and the message"
+    );
+    assert!(html.contains("Typed by hand, kept on refusal"), "the text is kept");
+
+    let res = app
+        .post_form(
+            &client,
+            &format!("{path}/fields"),
+            &[
+                ("temperature", "7"),
+                ("first_message", "Typed in the form, kept on refusal"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Typed in the form, kept on refusal"),
+        "what was typed is kept"
+    );
+    assert!(
+        html.contains("Temperature: must be at most 2"),
+        "the form field's label and the message"
+    );
+    let field = html.find("id=\"f-temperature\"").unwrap();
+    assert!(
+        html[field..]
+            .split('>')
+            .next()
+            .unwrap()
+            .contains("aria-invalid=\"true\""),
+        "the temperature field is marked"
+    );
+
+    let detail: Value = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/assistants/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["sync_status"], "synced", "nothing was saved");
+    assert_ne!(detail["document"]["model"]["temperature"], 7);
+
+    // A tool the account does not have, typed in the form: named at the Tools field.
+    let res = app
+        .post_form(
+            &client,
+            &format!("{path}/fields"),
+            &[("tool_ids", "tool-that-does-not-exist")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("tool-that-does-not-exist"), "the unknown id is named");
+    let field = html.find("id=\"f-tool_ids\"").unwrap();
+    assert!(html[field..]
+        .split('>')
+        .next()
+        .unwrap()
+        .contains("aria-invalid=\"true\""));
     app.stop().await;
 }

@@ -45,6 +45,7 @@ async fn the_api_answers_who_a_token_acts_as_and_matches_its_openapi_document() 
         paths,
         [
             "/assistants",
+            "/assistants/push",
             "/assistants/{id}",
             "/assistants/{id}/diff",
             "/assistants/{id}/document",
@@ -56,6 +57,7 @@ async fn the_api_answers_who_a_token_acts_as_and_matches_its_openapi_document() 
             "/connections/{id}",
             "/connections/{id}/import",
             "/connections/{id}/test",
+            "/jobs/{id}",
             "/me"
         ],
         "every route of /api/v1 is documented, and nothing else"

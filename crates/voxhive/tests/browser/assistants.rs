@@ -138,6 +138,17 @@ async fn assert_flash(browser: &Browser, expected: &str, after: &str) {
     );
 }
 
+/// Waits until the job card of the page (import, bulk push) shows its job finished without a
+/// problem and its summary contains `expected`; the progress arrives live, then the page reloads.
+async fn assert_job_finished(browser: &Browser, expected: &str, after: &str) {
+    let card = element(browser, ".job-card.job-done .job-summary").await;
+    let summary = browser.text(&card).await;
+    assert!(
+        summary.contains(expected),
+        "after {after} the job card says {expected:?}, but it says {summary:?}"
+    );
+}
+
 /// The words of the sync badge in the page's h1.
 async fn badge(browser: &Browser) -> String {
     let badge = element(browser, "h1 span.badge").await;
@@ -181,7 +192,7 @@ async fn import_from_page(browser: &Browser, app: &TestApp) {
     browser.goto(&app.url("/assistants")).await;
     wait_for_path(browser, "/assistants").await;
     submit(browser, &format!("Import from {LABEL}"), "/assistants").await;
-    assert_flash(browser, &format!("Imported from \"{LABEL}\""), "importing").await;
+    assert_job_finished(browser, &format!("Imported from \"{LABEL}\": "), "importing").await;
 }
 
 /// The JSON editor's document, parsed.
@@ -277,15 +288,34 @@ async fn an_owner_imports_assistants_edits_one_reviews_the_change_and_pushes_it_
     wait_for_path(&browser, "/assistants").await;
     problems.extend(check(&browser, "assistants-before-import").await);
 
+    // The provider's assistants can be chosen one by one; here all of them are imported.
+    follow_link(&browser, "Choose…", "/assistants/import").await;
+    element(&browser, "input[name=remote_ids]").await;
+    let offered = browser
+        .execute(
+            "return document.querySelectorAll('input[name=remote_ids]').length",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        offered,
+        json!(sim.vapi_assistants(KEY).len()),
+        "every assistant at Vapi is offered"
+    );
+    problems.extend(check(&browser, "assistants-import-choice").await);
+    browser.goto(&app.url("/assistants")).await;
+    wait_for_path(&browser, "/assistants").await;
+
     // Import, and every assistant of the account is listed as synced.
     submit(&browser, &format!("Import from {LABEL}"), "/assistants").await;
     let remote = sim.vapi_assistants(KEY);
-    assert_flash(
+    assert_job_finished(
         &browser,
         &format!("Imported from \"{LABEL}\": {} new", remote.len()),
         "importing",
     )
     .await;
+    problems.extend(check(&browser, "assistants-imported").await);
     let rows = list_rows(&browser).await;
     let mut listed: Vec<&str> = rows.iter().map(|(name, _, _)| name.as_str()).collect();
     let mut expected: Vec<&str> = remote.iter().map(|a| a["name"].as_str().unwrap_or_default()).collect();

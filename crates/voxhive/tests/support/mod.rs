@@ -141,6 +141,24 @@ impl TestApp {
         (status, res.text().await.unwrap())
     }
 
+    /// Follows the page a job was started from (the redirect of `res`, such as
+    /// `/assistants?job=7`) until the job has finished; returns that page.
+    pub async fn page_after_job(&self, client: &Client, res: &Response) -> String {
+        let path = location(res);
+        assert!(
+            path.contains("job="),
+            "the answer leads to the job's progress, not to {path}"
+        );
+        for _ in 0..600 {
+            let (_, page) = self.page(client, &path).await;
+            if !page.contains("data-job-events") {
+                return page;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the job of {path} did not finish within 30 s");
+    }
+
     /// Submits the sign-in form as a browser would (fetching it first for its CSRF token).
     pub async fn sign_in_as(&self, client: &Client, email: &str, password: &str) -> Response {
         let (_, html) = self.page(client, "/login").await;
@@ -220,4 +238,38 @@ pub async fn spawn_sim() -> voxhive_sim::SimHandle {
 /// Percent-encodes a query value.
 pub fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("", s)]).unwrap()[1..].to_string()
+}
+
+impl TestApp {
+    /// Adds a provider connection through the JSON API (the simulator's account with `api_key`)
+    /// and imports its assistants; returns the connection's id.
+    pub async fn connect_and_import(
+        &self,
+        token: &str,
+        provider: &str,
+        label: &str,
+        api_key: &str,
+        base_url: &str,
+    ) -> i64 {
+        let http = client();
+        let res = http
+            .post(self.url("/api/v1/connections"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({"provider": provider, "label": label, "api_key": api_key, "base_url": base_url}))
+            .send()
+            .await
+            .expect("POST /api/v1/connections");
+        assert!(res.status().is_success(), "connect: {}", res.status());
+        let id = res.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_i64()
+            .expect("connection id");
+        let res = http
+            .post(self.url(&format!("/api/v1/connections/{id}/import")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("POST import");
+        assert_eq!(res.status(), StatusCode::OK, "import");
+        id
+    }
 }

@@ -1,17 +1,18 @@
-//! The providers' official request schemas, turned into JSON Schema validators.
-//!
-//! Vapi's document is OpenAPI 3.0: `nullable` becomes a union with null, an `enum` on an array
-//! applies to its items, `oneOf` becomes `anyOf` (its branches overlap), and `example`, `xml` and
-//! `discriminator` are dropped, and patterns written as ECMAScript literals (`/^…$/`) lose their slashes. ElevenLabs' document is OpenAPI 3.1, JSON Schema 2020-12 already.
+//! The providers' official request schemas, turned into JSON Schema validators by the same
+//! conversion the runtime checks assistants with (`voxhive_providers::schema`), applied here to
+//! the whole contract so that every request body can be checked.
 
-use std::collections::BTreeSet;
-
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
+use voxhive_providers::schema::{convert, convert_components, declared_properties, Dialect};
 use voxhive_providers::ProviderKind;
 
 /// One provider's API definition, ready to validate request bodies.
 pub struct Contract {
+    /// The contract, its component schemas converted.
     document: Value,
+    /// The component schemas as written, which the conversion of a request body reads.
+    original: Map<String, Value>,
+    dialect: Dialect,
 }
 
 impl Contract {
@@ -24,12 +25,18 @@ impl Contract {
         let path = format!("{}/../../contracts/{file}", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let mut document: Value = serde_json::from_str(&text).unwrap();
-        if kind == ProviderKind::Vapi {
-            for schema in document["components"]["schemas"].as_object_mut().unwrap().values_mut() {
-                convert_openapi_30(schema);
-            }
+        let dialect = match kind {
+            ProviderKind::Vapi => Dialect::OpenApi30,
+            ProviderKind::ElevenLabs => Dialect::OpenApi31,
+        };
+        let schemas = document["components"]["schemas"].as_object_mut().unwrap();
+        let original = schemas.clone();
+        convert_components(schemas, dialect);
+        Contract {
+            document,
+            original,
+            dialect,
         }
-        Contract { document }
     }
 
     /// The request-body schema of the operation `method path`, with the path's `{params}` matched.
@@ -41,14 +48,11 @@ impl Contract {
                 .find(|(template, item)| template_matches(template, path) && item.get(method).is_some())
                 .and_then(|(_, item)| item.get(method))
         })?;
-        let content = operation["requestBody"]["content"]["application/json"]["schema"].clone();
-        let mut schema = content;
-        if let Value::Object(map) = &mut schema {
-            if let Some(one_of) = map.remove("oneOf") {
-                map.insert("anyOf".into(), one_of);
-            }
-            map.remove("discriminator");
+        let mut schema = operation["requestBody"]["content"]["application/json"]["schema"].clone();
+        if schema.is_null() {
+            return None;
         }
+        convert(&mut schema, self.dialect, &self.original);
         Some(schema)
     }
 
@@ -58,7 +62,7 @@ impl Contract {
         let Some(schema) = self.request_schema(&method.to_ascii_lowercase(), path) else {
             return vec![format!("{method} {path} has no JSON request body in the contract")];
         };
-        let declared = self.declared_properties(&schema);
+        let declared = declared_properties(&schema, &self.original);
         let mut problems: Vec<String> = body
             .as_object()
             .map(|map| {
@@ -81,23 +85,6 @@ impl Contract {
         );
         problems
     }
-
-    fn declared_properties(&self, schema: &Value) -> BTreeSet<String> {
-        let mut out = BTreeSet::new();
-        if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
-            let name = reference.trim_start_matches("#/components/schemas/");
-            out.extend(self.declared_properties(&self.document["components"]["schemas"][name]));
-        }
-        if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
-            out.extend(properties.keys().cloned());
-        }
-        for union in ["anyOf", "oneOf", "allOf"] {
-            for branch in schema.get(union).and_then(Value::as_array).into_iter().flatten() {
-                out.extend(self.declared_properties(branch));
-            }
-        }
-        out
-    }
 }
 
 fn template_matches(template: &str, path: &str) -> bool {
@@ -106,56 +93,4 @@ fn template_matches(template: &str, path: &str) -> bool {
         && t.iter()
             .zip(&p)
             .all(|(t, p)| (t.starts_with('{') && t.ends_with('}')) || t == p)
-}
-
-/// The body of a pattern written as an ECMAScript literal, `/^[a-z]+$/` (flags dropped).
-fn regex_literal_body(pattern: &str) -> Option<String> {
-    let rest = pattern.strip_prefix('/')?;
-    let end = rest.rfind('/')?;
-    rest[end + 1..]
-        .chars()
-        .all(|c| c.is_ascii_alphabetic())
-        .then(|| rest[..end].to_owned())
-}
-
-/// Rewrites one OpenAPI 3.0 schema, and the schemas inside it, as JSON Schema.
-fn convert_openapi_30(schema: &mut Value) {
-    let Value::Object(map) = schema else { return };
-    for key in ["example", "xml", "discriminator"] {
-        map.remove(key);
-    }
-    if let Some(one_of) = map.remove("oneOf") {
-        map.insert("anyOf".into(), one_of);
-    }
-    if let Some(Value::String(pattern)) = map.get_mut("pattern") {
-        if let Some(inner) = regex_literal_body(pattern) {
-            *pattern = inner;
-        }
-    }
-    if map.get("type").and_then(Value::as_str) == Some("array") {
-        if let Some(values) = map.remove("enum") {
-            if let Some(Value::Object(items)) = map.get_mut("items") {
-                items.insert("enum".into(), values);
-            }
-        }
-    }
-    for key in ["items", "not", "additionalProperties"] {
-        if let Some(inner) = map.get_mut(key) {
-            convert_openapi_30(inner);
-        }
-    }
-    for key in ["properties"] {
-        if let Some(Value::Object(properties)) = map.get_mut(key) {
-            properties.values_mut().for_each(convert_openapi_30);
-        }
-    }
-    for key in ["anyOf", "allOf"] {
-        if let Some(Value::Array(branches)) = map.get_mut(key) {
-            branches.iter_mut().for_each(convert_openapi_30);
-        }
-    }
-    if map.remove("nullable") == Some(Value::Bool(true)) {
-        let inner = Value::Object(std::mem::take(map));
-        *map = Map::from_iter([("anyOf".to_owned(), json!([inner, {"type": "null"}]))]);
-    }
 }

@@ -1,0 +1,136 @@
+//! The job queue: work that outlives a request (imports, bulk pushes), claimed by one worker at a
+//! time with a lease, so several instances on one PostgreSQL share the queue and no job runs twice.
+
+use voxhive_core::time::{now_ms, Millis};
+
+use crate::db::{on_pool, Pool};
+use crate::{Store, StoreResult};
+
+/// How many times a job whose worker vanished is started again before it counts as failed.
+pub const MAX_ATTEMPTS: i64 = 3;
+
+/// One job as stored.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Job {
+    pub id: i64,
+    pub workspace_id: Option<i64>,
+    pub kind: String,
+    /// The job's input, a JSON object.
+    pub payload: String,
+    /// `queued`, `running`, `done`, `failed` or `cancelled`.
+    pub status: String,
+    pub progress: i64,
+    pub total: Option<i64>,
+    pub attempts: i64,
+    pub error: Option<String>,
+    /// What the job produced, a JSON object, once done.
+    pub result: Option<String>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+impl Job {
+    /// Whether the job has stopped for good.
+    pub fn is_finished(&self) -> bool {
+        matches!(self.status.as_str(), "done" | "failed" | "cancelled")
+    }
+}
+
+const COLUMNS: &str =
+    "id, workspace_id, kind, payload, status, progress, total, attempts, error, result, created_at, updated_at";
+
+impl Store {
+    /// Queues a job to run now; returns its id.
+    pub async fn enqueue_job(&self, workspace_id: i64, kind: &str, payload: &serde_json::Value) -> StoreResult<i64> {
+        let now = now_ms();
+        let id = on_pool!(self, pool => sqlx::query_scalar::<_, i64>(
+            "INSERT INTO jobs (workspace_id, kind, payload, run_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $4, $4) RETURNING id")
+            .bind(workspace_id).bind(kind).bind(payload.to_string()).bind(now)
+            .fetch_one(pool).await)?;
+        Ok(id)
+    }
+
+    /// Takes the oldest runnable job for `worker` until `lease_ms` from now: a queued one, or a
+    /// running one whose worker let its lease lapse. Jobs that lapsed too often are failed instead.
+    pub async fn claim_job(&self, worker: &str, lease_ms: i64) -> StoreResult<Option<Job>> {
+        let now = now_ms();
+        on_pool!(self, pool => sqlx::query(
+            "UPDATE jobs SET status = 'failed', error = 'the worker running it stopped too often', \
+             locked_by = NULL, updated_at = $1 \
+             WHERE status = 'running' AND locked_until < $1 AND attempts >= $2")
+            .bind(now).bind(MAX_ATTEMPTS).execute(pool).await.map(|r| r.rows_affected()))?;
+        let pick = "SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $3) \
+                    OR (status = 'running' AND locked_until < $3) ORDER BY run_at, id LIMIT 1";
+        let sql = |lock: &str| {
+            format!(
+                "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
+                 attempts = attempts + 1, updated_at = $3 WHERE id = ({pick}{lock}) RETURNING {COLUMNS}"
+            )
+        };
+        let job = match &self.pool {
+            Pool::Sqlite(pool) => {
+                sqlx::query_as::<_, Job>(&sql(""))
+                    .bind(worker)
+                    .bind(now + lease_ms)
+                    .bind(now)
+                    .fetch_optional(pool)
+                    .await?
+            }
+            Pool::Postgres(pool) => {
+                sqlx::query_as::<_, Job>(&sql(" FOR UPDATE SKIP LOCKED"))
+                    .bind(worker)
+                    .bind(now + lease_ms)
+                    .bind(now)
+                    .fetch_optional(pool)
+                    .await?
+            }
+        };
+        Ok(job)
+    }
+
+    /// Records progress and renews the lease; false when `worker` no longer holds the job.
+    pub async fn job_progress(
+        &self,
+        id: i64,
+        worker: &str,
+        progress: i64,
+        total: Option<i64>,
+        lease_ms: i64,
+    ) -> StoreResult<bool> {
+        let now = now_ms();
+        let rows = on_pool!(self, pool => sqlx::query(
+            "UPDATE jobs SET progress = $1, total = COALESCE($2, total), locked_until = $3, updated_at = $4 \
+             WHERE id = $5 AND locked_by = $6 AND status = 'running'")
+            .bind(progress).bind(total).bind(now + lease_ms).bind(now).bind(id).bind(worker)
+            .execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(rows == 1)
+    }
+
+    /// Ends a job `worker` holds: done with its result, or failed with the reason.
+    pub async fn finish_job(
+        &self,
+        id: i64,
+        worker: &str,
+        outcome: Result<&serde_json::Value, &str>,
+    ) -> StoreResult<bool> {
+        let (status, result, error) = match outcome {
+            Ok(result) => ("done", Some(result.to_string()), None),
+            Err(reason) => ("failed", None, Some(reason)),
+        };
+        let rows = on_pool!(self, pool => sqlx::query(
+            "UPDATE jobs SET status = $1, result = $2, error = $3, locked_by = NULL, locked_until = NULL, \
+             updated_at = $4 WHERE id = $5 AND locked_by = $6 AND status = 'running'")
+            .bind(status).bind(result).bind(error).bind(now_ms()).bind(id).bind(worker)
+            .execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(rows == 1)
+    }
+
+    /// A job of a workspace.
+    pub async fn job(&self, workspace_id: i64, id: i64) -> StoreResult<Option<Job>> {
+        let sql = format!("SELECT {COLUMNS} FROM jobs WHERE id = $1 AND workspace_id = $2");
+        let job = on_pool!(self, pool => sqlx::query_as::<_, Job>(&sql)
+            .bind(id).bind(workspace_id).fetch_optional(pool).await)?;
+        Ok(job)
+    }
+}

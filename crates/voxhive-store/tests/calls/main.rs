@@ -1,0 +1,12 @@
+//! Calls, rollups, Call History search, Usage & Cost and the webhook event log, on SQLite or
+//! (with `VOXHIVE_TEST_DATABASE_URL`) PostgreSQL.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod history;
+mod properties;
+mod upsert;
+mod usage;
+mod webhooks;
+mod world;

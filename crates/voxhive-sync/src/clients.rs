@@ -1,0 +1,24 @@
+//! Provider clients for stored connections: the sealed key opened with the master key.
+
+use std::sync::Arc;
+
+use voxhive_core::crypto::MasterKey;
+use voxhive_providers::{build_client, ClientConfig, ProviderClient, ProviderKind};
+use voxhive_store::Connection;
+
+use crate::SyncError;
+
+/// A client for `connection`, its key opened with `master_key`.
+pub fn connection_client(
+    master_key: &MasterKey,
+    connection: &Connection,
+) -> Result<Arc<dyn ProviderClient>, SyncError> {
+    let kind: ProviderKind = connection
+        .provider
+        .parse()
+        .map_err(|_| SyncError::Connection(format!("unknown provider {}", connection.provider)))?;
+    let key = master_key
+        .open(&connection.api_key_sealed)
+        .map_err(|e| SyncError::Connection(format!("the key of \"{}\" cannot be opened: {e}", connection.label)))?;
+    Ok(build_client(ClientConfig::new(kind, key, connection.base_url.clone())))
+}

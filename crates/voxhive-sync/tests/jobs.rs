@@ -1,0 +1,340 @@
+//! Background jobs over the real store (SQLite, or PostgreSQL with VOXHIVE_TEST_DATABASE_URL)
+//! and the simulator over real HTTP: imports and bulk pushes queued and run by a JobRunner,
+//! claims that never hand a job to two workers, leases that pass a stalled job on.
+
+mod support;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::sync::{oneshot, Notify};
+use voxhive_core::crypto::MasterKey;
+use voxhive_sim::Faults;
+use voxhive_store::{Connection, Job, NewConnection, Store, MAX_ATTEMPTS};
+use voxhive_sync::{
+    connection_client, enqueue, local_document, push, save_local, ImportReport, JobRunner, JobSpec, PushOutcome,
+    PushReport,
+};
+
+const KEY: &str = voxhive_sim::DEFAULT_VAPI_KEYS[0];
+const ASSISTANTS: usize = 12;
+
+struct World {
+    store: Store,
+    sim: voxhive_sim::SimHandle,
+    connection: Connection,
+    master_key: Arc<MasterKey>,
+    wake: Arc<Notify>,
+    stop: Option<oneshot::Sender<()>>,
+    _dir: tempfile::TempDir,
+}
+
+/// A store with a Vapi connection to the simulator (its key sealed as in production) and a
+/// running job runner.
+async fn world(prefix: &str) -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let store = support::fresh_store(dir.path(), prefix).await;
+    let mut config = voxhive_sim::SimConfig::default();
+    config.sizes.assistants_per_org = ASSISTANTS;
+    config.sizes.calls = 0;
+    let sim = voxhive_sim::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let master_key = Arc::new(MasterKey::generate());
+    let base = sim.base_url();
+    let sealed = master_key.seal(KEY);
+    let connection = store
+        .create_connection(&NewConnection {
+            workspace_id: 1,
+            provider: "vapi",
+            label: "Main",
+            base_url: Some(&base),
+            api_key_sealed: &sealed,
+            key_last4: "org1",
+            usd_per_credit_nano: None,
+        })
+        .await
+        .unwrap();
+    let wake = Arc::new(Notify::new());
+    let runner = JobRunner::new(store.clone(), master_key.clone(), wake.clone());
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(runner.run(async move {
+        let _ = stopped.await;
+    }));
+    World {
+        store,
+        sim,
+        connection,
+        master_key,
+        wake,
+        stop: Some(stop),
+        _dir: dir,
+    }
+}
+
+impl World {
+    async fn run(&self, spec: JobSpec) -> Job {
+        let id = enqueue(&self.store, 1, &spec).await.unwrap();
+        self.wake.notify_one();
+        for _ in 0..600 {
+            let job = self.store.job(1, id).await.unwrap().unwrap();
+            if job.is_finished() {
+                return job;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("job {id} did not finish within 30 s");
+    }
+
+    async fn import(&self) -> ImportReport {
+        let job = self
+            .run(JobSpec::ImportAssistants {
+                connection_id: self.connection.id,
+                remote_ids: None,
+                user_id: None,
+            })
+            .await;
+        assert_eq!(job.status, "done", "{:?}", job.error);
+        serde_json::from_str(job.result.as_deref().unwrap()).unwrap()
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_queued_import_runs_in_the_background_with_progress_and_an_audit_entry() {
+    let w = world("vh_jobs_import").await;
+    let id = enqueue(
+        &w.store,
+        1,
+        &JobSpec::ImportAssistants {
+            connection_id: w.connection.id,
+            remote_ids: None,
+            user_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    // The runner may take it at once (it also looks at the queue every second).
+    let queued = w.store.job(1, id).await.unwrap().unwrap();
+    assert!(
+        ["queued", "running", "done"].contains(&queued.status.as_str()),
+        "{}",
+        queued.status
+    );
+    assert_eq!(
+        w.store.job(2, id).await.unwrap().map(|j| j.id),
+        None,
+        "jobs belong to a workspace"
+    );
+    w.wake.notify_one();
+    let mut job = queued;
+    for _ in 0..600 {
+        job = w.store.job(1, id).await.unwrap().unwrap();
+        if job.is_finished() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(job.status, "done", "{:?}", job.error);
+    assert_eq!((job.progress, job.total), (ASSISTANTS as i64, Some(ASSISTANTS as i64)));
+    let report: ImportReport = serde_json::from_str(job.result.as_deref().unwrap()).unwrap();
+    assert_eq!(report.created, ASSISTANTS);
+    assert_eq!(
+        w.store.assistants(1, &Default::default()).await.unwrap().len(),
+        ASSISTANTS
+    );
+    let audit = w.store.audit_entries(1, 10).await.unwrap();
+    assert!(audit
+        .iter()
+        .any(|e| e.action == "assistants.import" && e.target == "Main"));
+
+    let again = w.import().await;
+    assert_eq!(
+        (again.created, again.unchanged),
+        (0, ASSISTANTS),
+        "importing again changes nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_import_ends_the_job_as_failed_with_the_providers_reason() {
+    let w = world("vh_jobs_fail").await;
+    w.sim.set_faults(Faults {
+        error_rate: 1.0,
+        mix: voxhive_sim::FaultMix {
+            rate_limited: 0,
+            server_error: 0,
+            unavailable: 1,
+            reset: 0,
+            timeout: 0,
+        },
+        ..Faults::default()
+    });
+    let job = w
+        .run(JobSpec::ImportAssistants {
+            connection_id: w.connection.id,
+            remote_ids: None,
+            user_id: None,
+        })
+        .await;
+    assert_eq!(job.status, "failed");
+    let reason = job.error.unwrap();
+    assert!(
+        reason.to_lowercase().contains("unavailable") || reason.contains("503"),
+        "{reason}"
+    );
+    assert!(w.store.assistants(1, &Default::default()).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_bulk_push_job_pushes_each_assistant_and_stops_at_a_conflict() {
+    let w = world("vh_jobs_push").await;
+    w.import().await;
+    let assistants = w.store.assistants(1, &Default::default()).await.unwrap();
+    let picked = &assistants[..3];
+    for (i, a) in picked.iter().enumerate() {
+        let mut doc = local_document(&w.store, a).await.unwrap();
+        doc["firstMessage"] = json!(format!("Bulk {i}"));
+        assert!(save_local(&w.store, a, &doc, "local", None).await.unwrap());
+    }
+    let conflicted = &picked[2];
+    w.sim
+        .vapi_edit_assistant(
+            KEY,
+            conflicted.remote_id.as_deref().unwrap(),
+            json!({"firstMessage": "At Vapi"}),
+        )
+        .unwrap();
+    let job = w
+        .run(JobSpec::PushAssistants {
+            assistant_ids: picked.iter().map(|a| a.id).collect(),
+            user_id: None,
+        })
+        .await;
+    assert_eq!(job.status, "done", "{:?}", job.error);
+    assert_eq!((job.progress, job.total), (3, Some(3)));
+    let report: PushReport = serde_json::from_str(job.result.as_deref().unwrap()).unwrap();
+    assert_eq!(report.pushed, 2);
+    assert_eq!(report.conflicts, vec![conflicted.name.clone()]);
+    assert!(report.failed.is_empty());
+    for (i, a) in picked[..2].iter().enumerate() {
+        let remote = w.sim.vapi_assistant(KEY, a.remote_id.as_deref().unwrap()).unwrap();
+        assert_eq!(remote["firstMessage"], format!("Bulk {i}"));
+    }
+    let at_vapi = w
+        .sim
+        .vapi_assistant(KEY, conflicted.remote_id.as_deref().unwrap())
+        .unwrap();
+    assert_eq!(at_vapi["firstMessage"], "At Vapi", "a conflict is never overwritten");
+    let status = w.store.assistant(1, conflicted.id).await.unwrap().unwrap().sync_status;
+    assert_eq!(status, "conflict");
+    let pushes = w.store.audit_entries(1, 50).await.unwrap();
+    assert_eq!(pushes.iter().filter(|e| e.action == "assistant.push").count(), 3);
+}
+
+#[tokio::test]
+async fn an_assistant_shows_syncing_while_its_push_is_in_flight() {
+    let w = world("vh_jobs_syncing").await;
+    w.import().await;
+    let a = w.store.assistants(1, &Default::default()).await.unwrap().remove(0);
+    let mut doc = local_document(&w.store, &a).await.unwrap();
+    doc["firstMessage"] = json!("Slow push");
+    save_local(&w.store, &a, &doc, "local", None).await.unwrap();
+    let a = w.store.assistant(1, a.id).await.unwrap().unwrap();
+    let id = a.id;
+    w.sim.set_faults(Faults {
+        latency_ms: 400,
+        ..Faults::default()
+    });
+    let client = connection_client(&w.master_key, &w.connection).unwrap();
+    let store = w.store.clone();
+    let pushing = tokio::spawn(async move { push(&store, client.as_ref(), &a).await });
+    let mut seen = Vec::new();
+    while !pushing.is_finished() {
+        let status = w.store.assistant(1, id).await.unwrap().unwrap().sync_status;
+        if seen.last() != Some(&status) {
+            seen.push(status);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(pushing.await.unwrap().unwrap(), PushOutcome::Pushed);
+    let after = w.store.assistant(1, id).await.unwrap().unwrap();
+    assert!(
+        seen.contains(&"syncing".to_string()),
+        "statuses seen while pushing: {seen:?}"
+    );
+    assert_eq!(after.sync_status, "synced");
+}
+
+#[tokio::test]
+async fn concurrent_workers_never_claim_the_same_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = support::fresh_store(dir.path(), "vh_jobs_claims").await;
+    let jobs = 40;
+    for i in 0..jobs {
+        store.enqueue_job(1, "test", &json!({ "n": i })).await.unwrap();
+    }
+    let mut workers = Vec::new();
+    for w in 0..8 {
+        let store = store.clone();
+        workers.push(tokio::spawn(async move {
+            let mut claimed = Vec::new();
+            loop {
+                match store.claim_job(&format!("worker-{w}"), 60_000).await {
+                    Ok(Some(job)) => claimed.push(job.id),
+                    Ok(None) => return claimed,
+                    // SQLite may report a busy database under this much contention: try again.
+                    Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+                }
+            }
+        }));
+    }
+    let mut counts: HashMap<i64, usize> = HashMap::new();
+    for worker in workers {
+        for id in worker.await.unwrap() {
+            *counts.entry(id).or_default() += 1;
+        }
+    }
+    assert_eq!(counts.len(), jobs, "every job was claimed");
+    assert!(counts.values().all(|&n| n == 1), "a job was claimed twice: {counts:?}");
+}
+
+#[tokio::test]
+async fn a_job_whose_worker_stopped_is_taken_over_after_its_lease_and_failed_after_too_many() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = support::fresh_store(dir.path(), "vh_jobs_lease").await;
+    let id = store.enqueue_job(1, "test", &json!({})).await.unwrap();
+    let first = store.claim_job("a", 1).await.unwrap().unwrap();
+    assert_eq!((first.id, first.attempts), (id, 1));
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let second = store.claim_job("b", 1).await.unwrap().unwrap();
+    assert_eq!(
+        (second.id, second.attempts),
+        (id, 2),
+        "the lapsed job passes to another worker"
+    );
+    assert!(
+        !store.job_progress(id, "a", 1, Some(2), 60_000).await.unwrap(),
+        "the first worker no longer holds it"
+    );
+    assert!(!store.finish_job(id, "a", Ok(&json!({}))).await.unwrap());
+    for attempt in 3..=MAX_ATTEMPTS {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let job = store.claim_job("c", 1).await.unwrap().unwrap();
+        assert_eq!(job.attempts, attempt);
+    }
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    assert!(store.claim_job("d", 60_000).await.unwrap().is_none());
+    let failed = store.job(1, id).await.unwrap().unwrap();
+    assert_eq!(failed.status, "failed");
+    assert!(failed.error.unwrap().contains("stopped"));
+}

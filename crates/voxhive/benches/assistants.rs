@@ -1,0 +1,684 @@
+//! The Assistants figures, each beside a baseline measured in the same run: importing 1,000
+//! assistants from the simulator, pushing 200 edited ones, and the `/assistants` page with 1,000
+//! rows. Run with `cargo bench -p voxhive --bench assistants` (release build); set
+//! `VOXHIVE_BENCH_DATABASE_URL` to a PostgreSQL admin URL to run on a fresh PostgreSQL database.
+
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, StreamExt};
+use reqwest::redirect::Policy;
+use reqwest::Client;
+use serde_json::{json, Value};
+use sqlx::Connection as _;
+use voxhive::{Config, Running};
+use voxhive_core::Role;
+use voxhive_sim::{SimConfig, SimHandle, Sizes, VapiOrgConfig, DEFAULT_VAPI_KEYS};
+use voxhive_store::AssistantFilter;
+
+const ASSISTANTS: usize = 1000;
+const PUSHED: usize = 200;
+const PAGE_REQUESTS: usize = 200;
+/// The concurrency of the import's fetches and of a bulk push (voxhive-sync's constants).
+const FETCH_CONCURRENCY: usize = 8;
+const PUSH_CONCURRENCY: usize = 4;
+const EMAIL: &str = "bench@example.com";
+const PASSWORD: &str = "correct horse battery staple";
+const WORKSPACE: &str = "Bench";
+const SIM_KEY: &str = DEFAULT_VAPI_KEYS[0];
+/// How often a running job is polled.
+const POLL_STEP: Duration = Duration::from_millis(25);
+
+/// One line of the table: a figure, its baseline, and the goal it must meet.
+struct Row {
+    figure: &'static str,
+    value: f64,
+    baseline: Option<f64>,
+    unit: &'static str,
+    goal: Option<f64>,
+    /// The goal is a floor (`>=`) rather than a ceiling (`<`).
+    at_least: bool,
+    baseline_is: &'static str,
+}
+
+impl Row {
+    fn new(figure: &'static str, value: f64, unit: &'static str) -> Self {
+        Row {
+            figure,
+            value,
+            baseline: None,
+            unit,
+            goal: None,
+            at_least: false,
+            baseline_is: "",
+        }
+    }
+
+    fn vs(mut self, baseline: f64, baseline_is: &'static str) -> Self {
+        self.baseline = Some(baseline);
+        self.baseline_is = baseline_is;
+        self
+    }
+
+    fn goal(mut self, below: f64) -> Self {
+        self.goal = Some(below);
+        self
+    }
+
+    fn at_least(mut self, floor: f64) -> Self {
+        self.goal = Some(floor);
+        self.at_least = true;
+        self
+    }
+
+    /// Whether the value meets the goal, if there is one.
+    fn met(&self) -> Option<bool> {
+        self.goal
+            .map(|g| if self.at_least { self.value >= g } else { self.value < g })
+    }
+}
+
+/// A finished job as the bench saw it.
+struct JobRun {
+    /// Items done (all of them only if it succeeded).
+    done: f64,
+    succeeded: bool,
+    result: Value,
+    /// From the POST to the poll that saw it finished.
+    wall: Duration,
+    /// The job's own time, from queued to finished (its `created_at` and last `updated_at`).
+    own: Duration,
+    /// Polls answered with an error status.
+    failed_polls: u32,
+}
+
+/// The server, its simulator and an API token for the bench's account.
+struct Bench {
+    base: String,
+    running: Running,
+    sim: SimHandle,
+    token: String,
+    workspace_id: i64,
+    http: Client,
+    /// RSS with the simulator seeded, before VoxHive started, in MiB.
+    rss_before: f64,
+    /// The process's peak RSS after each phase, which shows the phase that raised it.
+    peaks: std::sync::Mutex<Vec<Row>>,
+    _data_dir: tempfile::TempDir,
+}
+
+#[tokio::main]
+async fn main() {
+    // Warnings and errors only: logging every request would time the log writer too.
+    voxhive::logging::init(voxhive::config::LogFormat::Human, "warn");
+    let mut rows = Vec::new();
+    let bench = start_server(start_sim().await).await;
+    let engine = bench.running.store.engine().as_str().to_string();
+
+    let connection = create_connection(&bench).await;
+    rows.extend(measure_import(&bench, connection).await);
+    bench.note_peak("peak RSS of the bench process, after the import");
+    if rows.iter().any(|r| r.met() == Some(false) && r.at_least) {
+        print_table(&rows);
+        panic!("the import did not bring in every assistant; nothing else to measure");
+    }
+    rows.extend(measure_push(&bench).await);
+    bench.note_peak("peak RSS of the bench process, after the push");
+    rows.extend(measure_list_page(&bench).await);
+    bench.note_peak("peak RSS of the bench process, after the page");
+    rows.append(&mut bench.peaks.lock().unwrap());
+
+    println!(
+        "\nVoxHive assistants benchmark: {ASSISTANTS} assistants, {engine}, {} cores\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    print_table(&rows);
+    bench.running.stop().await.expect("clean stop");
+}
+
+/// A simulator with one Vapi organisation of `ASSISTANTS` assistants and few calls.
+async fn start_sim() -> SimHandle {
+    let config = SimConfig {
+        vapi_orgs: vec![VapiOrgConfig {
+            name: "Bench Org".into(),
+            api_key: SIM_KEY.into(),
+        }],
+        elevenlabs_workspaces: Vec::new(),
+        sizes: Sizes {
+            assistants_per_org: ASSISTANTS,
+            calls: 10,
+            days: 1,
+        },
+        ..SimConfig::default()
+    };
+    voxhive_sim::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("simulator starts")
+}
+
+/// VoxHive on 127.0.0.1:0 with a fresh database, an owner account and an API token.
+async fn start_server(sim: SimHandle) -> Bench {
+    let rss_before = proc_status_kib("VmRSS") / 1024.0;
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut config = Config {
+        bind: "127.0.0.1:0".into(),
+        data_dir: data_dir.path().to_path_buf(),
+        ..Config::default()
+    };
+    if let Ok(admin) = std::env::var("VOXHIVE_BENCH_DATABASE_URL") {
+        config.database_url = Some(fresh_postgres_database(&admin).await);
+    }
+    let running = voxhive::start(&config).await.expect("server starts");
+    let added = voxhive::admin::add_user(&running.store, EMAIL, "", PASSWORD, Some(WORKSPACE), Role::Owner)
+        .await
+        .expect("add user");
+    let token = voxhive::admin::create_token(&running.store, EMAIL, Some(WORKSPACE), "bench")
+        .await
+        .expect("token");
+    let workspace_id = running
+        .store
+        .workspace_by_name(&added.workspace)
+        .await
+        .unwrap()
+        .expect("workspace")
+        .id;
+    Bench {
+        base: format!("http://{}", running.addr),
+        running,
+        sim,
+        token,
+        workspace_id,
+        http: Client::new(),
+        rss_before,
+        peaks: Default::default(),
+        _data_dir: data_dir,
+    }
+}
+
+/// Creates an empty database on the PostgreSQL server of `admin_url` and returns its URL.
+async fn fresh_postgres_database(admin_url: &str) -> String {
+    let name = format!("vh_bench_{}", voxhive_core::secret::random_token(8));
+    let mut conn = sqlx::PgConnection::connect(admin_url)
+        .await
+        .expect("connect to PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create the bench database");
+    conn.close().await.ok();
+    let (base, _) = admin_url.rsplit_once('/').expect("the admin URL names a database");
+    format!("{base}/{name}")
+}
+
+impl Bench {
+    /// Notes the process's peak RSS (the server runs in this process) after a phase.
+    fn note_peak(&self, phase: &'static str) {
+        let row = Row::new(phase, proc_status_kib("VmHWM") / 1024.0, "MiB")
+            .vs(self.rss_before, "RSS with the sim seeded, before VoxHive started");
+        self.peaks.lock().unwrap().push(row);
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends an API request and returns its JSON answer, panicking on an error status.
+    async fn api(&self, request: reqwest::RequestBuilder) -> (u16, Value) {
+        let res = request.bearer_auth(&self.token).send().await.expect("API request");
+        let status = res.status();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "API answered {status}: {body}");
+        (status.as_u16(), body)
+    }
+
+    /// Starts a job with `Prefer: respond-async` and polls it until finished, counting the polls
+    /// the server failed to answer (they are retried).
+    async fn run_job(&self, path: &str, body: Value) -> JobRun {
+        let started = Instant::now();
+        let request = self
+            .http
+            .post(self.url(path))
+            .header("prefer", "respond-async")
+            .json(&body);
+        let (status, job) = self.api(request).await;
+        assert_eq!(status, 202, "the job is answered at once");
+        let id = job["id"].as_i64().expect("job id");
+        let mut failed_polls = 0;
+        let job = loop {
+            let poll = self
+                .http
+                .get(self.url(&format!("/api/v1/jobs/{id}")))
+                .bearer_auth(&self.token);
+            let res = poll.send().await.expect("GET the job");
+            if res.status().is_success() {
+                let job: Value = res.json().await.expect("a job");
+                if job["finished"] == json!(true) {
+                    break job;
+                }
+            } else {
+                failed_polls += 1;
+            }
+            tokio::time::sleep(POLL_STEP).await;
+        };
+        let wall = started.elapsed();
+        if job["succeeded"] != json!(true) {
+            eprintln!("\n{path}: the job did not succeed: {}\n", job["summary"]);
+        }
+        let stored = self
+            .running
+            .store
+            .job(self.workspace_id, id)
+            .await
+            .unwrap()
+            .expect("job");
+        JobRun {
+            done: job["progress"].as_f64().unwrap_or(0.0),
+            succeeded: job["succeeded"] == json!(true),
+            result: job["result"].clone(),
+            wall,
+            own: Duration::from_millis((stored.updated_at - stored.created_at).max(0) as u64),
+            failed_polls,
+        }
+    }
+
+    /// The simulator's Vapi API, with the organisation's key.
+    fn sim(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.sim.base_url()))
+            .bearer_auth(SIM_KEY)
+    }
+}
+
+async fn create_connection(bench: &Bench) -> i64 {
+    let body = json!({"provider": "vapi", "label": "Bench", "api_key": SIM_KEY, "base_url": bench.sim.base_url()});
+    let (_, connection) = bench
+        .api(bench.http.post(bench.url("/api/v1/connections")).json(&body))
+        .await;
+    connection["id"].as_i64().expect("connection id")
+}
+
+/// Lists the organisation's assistants the way the Vapi client does: `limit=1000` windows
+/// going back by `createdAtLe` until a page comes back short.
+async fn sim_list(bench: &Bench) -> Vec<Value> {
+    let mut all: Vec<Value> = Vec::new();
+    let mut edge: Option<String> = None;
+    loop {
+        let mut request = bench
+            .sim(reqwest::Method::GET, "/assistant")
+            .query(&[("limit", "1000")]);
+        if let Some(edge) = &edge {
+            request = request.query(&[("createdAtLe", edge)]);
+        }
+        let page: Vec<Value> = request.send().await.unwrap().json().await.expect("a list");
+        let returned = page.len();
+        edge = page
+            .iter()
+            .filter_map(|d| d["createdAt"].as_str())
+            .min()
+            .map(str::to_owned);
+        for doc in page {
+            if !all.iter().any(|d| d["id"] == doc["id"]) {
+                all.push(doc);
+            }
+        }
+        if returned < 1000 {
+            return all;
+        }
+    }
+}
+
+/// Import of every assistant through `POST /api/v1/connections/{id}/import`, against the bare
+/// simulator list, and list plus GET of every document.
+async fn measure_import(bench: &Bench, connection: i64) -> Vec<Row> {
+    let started = Instant::now();
+    let listed = sim_list(bench).await;
+    let list_only = started.elapsed();
+    assert_eq!(listed.len(), ASSISTANTS, "the simulator lists every assistant");
+    let fetched: Vec<_> = stream::iter(&listed)
+        .map(|doc| async move {
+            let path = format!("/assistant/{}", doc["id"].as_str().unwrap());
+            let res = bench.sim(reqwest::Method::GET, &path).send().await.unwrap();
+            res.json::<Value>().await.expect("a document")
+        })
+        .buffer_unordered(FETCH_CONCURRENCY)
+        .collect()
+        .await;
+    let list_and_get = started.elapsed();
+    assert_eq!(fetched.len(), ASSISTANTS);
+
+    let path = format!("/api/v1/connections/{connection}/import");
+    let job = bench.run_job(&path, json!({})).await;
+    let imported = if job.succeeded {
+        job.result["created"].as_f64().unwrap_or(0.0)
+    } else {
+        0.0
+    };
+    let rate = |d: Duration| ASSISTANTS as f64 / d.as_secs_f64();
+    vec![
+        Row::new(
+            "import 1,000: wall time (POST to finished)",
+            job.wall.as_secs_f64(),
+            "s",
+        )
+        .vs(list_and_get.as_secs_f64(), "sim list + GET each, reqwest, 8 at once"),
+        Row::new("import 1,000: job's own time", job.own.as_secs_f64(), "s")
+            .vs(list_only.as_secs_f64(), "sim list alone (all the Vapi client sends)"),
+        Row::new("import 1,000: assistants per second", rate(job.wall), "/s")
+            .vs(rate(list_and_get), "sim list + GET each"),
+        Row::new(
+            "import 1,000: assistants imported by a job that succeeded",
+            imported,
+            "",
+        )
+        .at_least(ASSISTANTS as f64),
+        Row::new(
+            "import 1,000: job polls answered with an error",
+            job.failed_polls.into(),
+            "",
+        )
+        .goal(1.0),
+    ]
+}
+
+/// Edits `PUSHED` assistants through the API and pushes them with `POST /api/v1/assistants/push`,
+/// against as many bare PATCHes to the simulator.
+async fn measure_push(bench: &Bench) -> Vec<Row> {
+    let (_, listed) = bench.api(bench.http.get(bench.url("/api/v1/assistants"))).await;
+    let listed = listed.as_array().expect("a list").clone();
+    assert_eq!(listed.len(), ASSISTANTS);
+    let (edited, others) = listed.split_at(PUSHED);
+
+    // The baseline goes first, on other assistants, so that the pushed ones stay unmoved remotely.
+    let started = Instant::now();
+    stream::iter(&others[..PUSHED])
+        .for_each_concurrent(PUSH_CONCURRENCY, |a| async move {
+            let path = format!("/assistant/{}", a["remote_id"].as_str().unwrap());
+            let body = json!({"firstMessage": "Hello from the bench baseline."});
+            let res = bench
+                .sim(reqwest::Method::PATCH, &path)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert!(res.status().is_success(), "sim PATCH: {}", res.status());
+        })
+        .await;
+    let bare = started.elapsed();
+
+    // One edit first, untimed: it compiles the provider's schema validator, once per process.
+    let first = format!("/api/v1/assistants/{}", edited[0]["id"]);
+    let patch = json!({"firstMessage": "Hello, this is the first edit."});
+    bench.api(bench.http.patch(bench.url(&first)).json(&patch)).await;
+    bench.note_peak("peak RSS of the bench process, after the first edit");
+    let started = Instant::now();
+    stream::iter(edited.iter().enumerate())
+        .for_each_concurrent(PUSH_CONCURRENCY, |(i, a)| async move {
+            let path = format!("/api/v1/assistants/{}", a["id"]);
+            let patch = json!({"firstMessage": format!("Hello, this is edit {i} from the bench.")});
+            bench.api(bench.http.patch(bench.url(&path)).json(&patch)).await;
+        })
+        .await;
+    let edits = started.elapsed();
+    bench.note_peak("peak RSS of the bench process, after the 200 edits");
+
+    let ids: Vec<i64> = edited.iter().map(|a| a["id"].as_i64().unwrap()).collect();
+    let job = bench.run_job("/api/v1/assistants/push", json!({"ids": ids})).await;
+    let pushed = if job.succeeded {
+        job.result["pushed"].as_f64().unwrap_or(0.0)
+    } else {
+        0.0
+    };
+    let each = |d: Duration| d.as_secs_f64() * 1000.0 / PUSHED as f64;
+    vec![
+        Row::new("push 200: wall time (POST to finished)", job.wall.as_secs_f64(), "s")
+            .vs(bare.as_secs_f64(), "200 bare PATCHes to the sim, 4 at once"),
+        Row::new("push 200: job's own time", job.own.as_secs_f64(), "s").vs(bare.as_secs_f64(), "same"),
+        Row::new("push 200: wall time per assistant", each(job.wall), "ms").vs(each(bare), "same, per PATCH"),
+        Row::new("push 200: pushed by a job that succeeded", pushed, "").at_least(PUSHED as f64),
+        Row::new("push 200: items done before the job ended", job.done, ""),
+        Row::new(
+            "push 200: job polls answered with an error",
+            job.failed_polls.into(),
+            "",
+        )
+        .goal(1.0),
+        Row::new("edit 200 (API PATCH, 4 at once), per assistant", each(edits), "ms")
+            .vs(each(bare), "bare sim PATCH, per PATCH"),
+    ]
+}
+
+/// `GET /assistants` with 1,000 rows, signed in, sequentially; against `/healthz` and the bare
+/// `Store::assistants` listing.
+async fn measure_list_page(bench: &Bench) -> Vec<Row> {
+    let browser = signed_in(bench).await;
+    let page = browser
+        .get(bench.url("/assistants"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("<span class=\"count\">{ASSISTANTS}</span>")),
+        "the page lists every assistant"
+    );
+    let before = scrape_histogram(bench, "/assistants").await;
+    let page_times = time_requests(&browser, &bench.url("/assistants")).await;
+    let after = scrape_histogram(bench, "/assistants").await;
+    let health_times = time_requests(&browser, &bench.url("/healthz")).await;
+
+    let store = &bench.running.store;
+    let mut sql_times = Vec::with_capacity(PAGE_REQUESTS);
+    for _ in 0..PAGE_REQUESTS {
+        let started = Instant::now();
+        let rows = store
+            .assistants(bench.workspace_id, &AssistantFilter::default())
+            .await
+            .unwrap();
+        sql_times.push(started.elapsed());
+        assert_eq!(rows.len(), ASSISTANTS);
+    }
+
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let server = after.since(&before);
+    vec![
+        Row::new(
+            "/assistants (1,000 rows): median, client side",
+            ms(percentile(&page_times, 50.0)),
+            "ms",
+        )
+        .vs(ms(percentile(&health_times, 50.0)), "GET /healthz, same session"),
+        Row::new(
+            "/assistants (1,000 rows): p95, client side",
+            ms(percentile(&page_times, 95.0)),
+            "ms",
+        )
+        .vs(ms(percentile(&health_times, 95.0)), "GET /healthz, same session")
+        .goal(50.0),
+        Row::new(
+            "/assistants: server mean (Prometheus sum/count)",
+            server.mean_ms(),
+            "ms",
+        )
+        .vs(ms(percentile(&sql_times, 50.0)), "Store::assistants median (bare SQL)"),
+        Row::new(
+            "/assistants: server p95 (histogram, interpolated)",
+            server.quantile_ms(0.95),
+            "ms",
+        )
+        .vs(ms(percentile(&sql_times, 95.0)), "Store::assistants p95")
+        .goal(50.0),
+        Row::new("/assistants: page size", page.len() as f64 / 1024.0, "KiB"),
+    ]
+}
+
+/// A cookie-keeping client signed in through the form, as a browser would.
+async fn signed_in(bench: &Bench) -> Client {
+    let browser = Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    let login = browser
+        .get(bench.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = login.find(marker).expect("a CSRF field") + marker.len();
+    let csrf = login[start..].split('"').next().unwrap();
+    let form = [
+        ("csrf_token", csrf),
+        ("email", EMAIL),
+        ("password", PASSWORD),
+        ("next", "/assistants"),
+    ];
+    let res = browser.post(bench.url("/login")).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 303, "signed in");
+    browser
+}
+
+/// Times `PAGE_REQUESTS` sequential GETs of `url` (whole body read), after a few to warm up.
+async fn time_requests(client: &Client, url: &str) -> Vec<Duration> {
+    let mut times = Vec::with_capacity(PAGE_REQUESTS);
+    for i in 0..PAGE_REQUESTS + 10 {
+        let started = Instant::now();
+        let res = client.get(url).send().await.unwrap();
+        assert!(res.status().is_success(), "GET {url}: {}", res.status());
+        res.bytes().await.unwrap();
+        if i >= 10 {
+            times.push(started.elapsed());
+        }
+    }
+    times
+}
+
+/// The nearest-rank percentile `p` (0 to 100) of some durations.
+fn percentile(times: &[Duration], p: f64) -> Duration {
+    let mut sorted = times.to_vec();
+    sorted.sort();
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// The server's `http_request_duration_seconds` histogram of one GET route.
+#[derive(Default)]
+struct Histogram {
+    /// (upper bound in seconds, cumulative count), by bound.
+    buckets: Vec<(f64, f64)>,
+    sum: f64,
+    count: f64,
+}
+
+impl Histogram {
+    /// The requests between `earlier` and this reading.
+    fn since(&self, earlier: &Histogram) -> Histogram {
+        let before = |le: f64| earlier.buckets.iter().find(|b| b.0 == le).map_or(0.0, |b| b.1);
+        Histogram {
+            buckets: self.buckets.iter().map(|&(le, n)| (le, n - before(le))).collect(),
+            sum: self.sum - earlier.sum,
+            count: self.count - earlier.count,
+        }
+    }
+
+    fn mean_ms(&self) -> f64 {
+        self.sum / self.count.max(1.0) * 1000.0
+    }
+
+    /// Quantile `q`, interpolated linearly inside its bucket as Prometheus's
+    /// `histogram_quantile` does: an estimate, only as fine as the buckets.
+    fn quantile_ms(&self, q: f64) -> f64 {
+        let wanted = q * self.count;
+        let mut below = (0.0, 0.0);
+        for &(le, n) in &self.buckets {
+            if n >= wanted {
+                if le.is_infinite() {
+                    return below.0 * 1000.0;
+                }
+                let share = (wanted - below.1) / (n - below.1).max(1.0);
+                return (below.0 + (le - below.0) * share) * 1000.0;
+            }
+            below = (le, n);
+        }
+        f64::NAN
+    }
+}
+
+/// Reads the request-duration histogram of `GET route` from `/metrics`.
+async fn scrape_histogram(bench: &Bench, route: &str) -> Histogram {
+    let text = bench
+        .http
+        .get(bench.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let labels = [format!("route=\"{route}\""), "method=\"GET\"".to_string()];
+    let mut h = Histogram::default();
+    for line in text
+        .lines()
+        .filter(|l| labels.iter().all(|label| l.contains(label.as_str())))
+    {
+        let value: f64 = line.rsplit(' ').next().and_then(|v| v.parse().ok()).unwrap_or(0.0);
+        if line.starts_with("http_request_duration_seconds_bucket") {
+            let le = line
+                .split("le=\"")
+                .nth(1)
+                .and_then(|s| s.split('"').next())
+                .unwrap_or("+Inf");
+            h.buckets.push((le.parse().unwrap_or(f64::INFINITY), value));
+        } else if line.starts_with("http_request_duration_seconds_sum") {
+            h.sum = value;
+        } else if line.starts_with("http_request_duration_seconds_count") {
+            h.count = value;
+        }
+    }
+    h.buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    h
+}
+
+/// A `Vm*` line of `/proc/self/status`, in KiB (0 where there is no such file).
+fn proc_status_kib(key: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with(&format!("{key}:")))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+fn print_table(rows: &[Row]) {
+    let fmt = |v: f64, unit: &str| match unit {
+        "" => format!("{v:.0}"),
+        _ => format!("{v:.2} {unit}"),
+    };
+    println!(
+        "{:<55} {:>12} {:>12} {:>8} {:>9} {:>5}  baseline is",
+        "figure", "value", "baseline", "ratio", "goal", "met?"
+    );
+    println!("{}", "-".repeat(125));
+    for r in rows {
+        let baseline = r.baseline.map_or("-".into(), |b| fmt(b, r.unit));
+        let ratio = r.baseline.map_or("-".into(), |b| format!("{:.2}x", r.value / b));
+        let op = if r.at_least { ">=" } else { "<" };
+        let goal = r.goal.map_or("-".into(), |g| format!("{op} {}", fmt(g, r.unit)));
+        let met = r.met().map_or("-", |met| if met { "yes" } else { "NO" });
+        println!(
+            "{:<55} {:>12} {:>12} {:>8} {:>9} {:>5}  {}",
+            r.figure,
+            fmt(r.value, r.unit),
+            baseline,
+            ratio,
+            goal,
+            met,
+            r.baseline_is
+        );
+    }
+    println!();
+}
