@@ -6,7 +6,7 @@ mod support;
 
 use serde_json::{json, Value};
 use voxhive_providers::{build_client, ClientConfig, ProviderClient, ProviderKind};
-use voxhive_store::{NewConnection, Store};
+use voxhive_store::Store;
 use voxhive_sync::{import_assistants, local_document, push, save_local, PushOutcome};
 
 /// Where each provider records the time of the last write, which changes by itself.
@@ -15,12 +15,7 @@ const VOLATILE: [&str; 2] = ["/updatedAt", "/metadata/updated_at_unix_secs"];
 async fn store_and_sim(prefix: &str) -> (Store, voxhive_sim::SimHandle, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = support::fresh_store(dir.path(), prefix).await;
-    let mut config = voxhive_sim::SimConfig::default();
-    config.sizes.assistants_per_org = 2;
-    config.sizes.calls = 0;
-    let sim = voxhive_sim::start(config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let sim = support::start_sim(2, 0).await;
     (store, sim, dir)
 }
 
@@ -34,20 +29,8 @@ async fn import_edit_push(
     remote_id: &str,
     change: impl FnOnce(&mut Value),
 ) -> PushOutcome {
-    let base = sim.base_url();
-    let connection = store
-        .create_connection(&NewConnection {
-            workspace_id: 1,
-            provider: kind.as_str(),
-            label: kind.label(),
-            base_url: Some(&base),
-            api_key_sealed: "v1.unused-in-these-tests",
-            key_last4: "0000",
-            usd_per_credit_nano: None,
-        })
-        .await
-        .unwrap();
-    let client: std::sync::Arc<dyn ProviderClient> = build_client(ClientConfig::new(kind, key, Some(base)));
+    let connection = support::sim_connection(store, sim, kind, kind.label(), "v1.unused-in-these-tests").await;
+    let client: std::sync::Arc<dyn ProviderClient> = build_client(ClientConfig::new(kind, key, Some(sim.base_url())));
     import_assistants(store, client.as_ref(), &connection, None, &|_, _| {})
         .await
         .unwrap();

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::json;
 use voxhive_providers::{build_client, ClientConfig, ProviderClient, ProviderKind};
-use voxhive_store::{AssistantFilter, AssistantState, Becomes, Connection, NewConnection, NewRevision, Store};
+use voxhive_store::{AssistantFilter, AssistantState, Becomes, Connection, NewRevision, Store};
 use voxhive_sync::{import_assistants, ImportReport, SyncError};
 
 struct World {
@@ -18,32 +18,24 @@ struct World {
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let store = support::fresh_store(dir.path(), "vh_sync").await;
-    let mut config = voxhive_sim::SimConfig::default();
-    config.sizes.assistants_per_org = 5;
-    config.sizes.calls = 20;
-    let sim = voxhive_sim::start(config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let sim = support::start_sim(5, 20).await;
     World { store, sim, _dir: dir }
 }
 
 impl World {
     async fn connect(&self, provider: ProviderKind, key: &str) -> (Connection, std::sync::Arc<dyn ProviderClient>) {
-        let base = self.sim.base_url();
-        let connection = self
-            .store
-            .create_connection(&NewConnection {
-                workspace_id: 1,
-                provider: provider.as_str(),
-                label: provider.label(),
-                base_url: Some(&base),
-                api_key_sealed: "v1.unused-in-these-tests",
-                key_last4: "0000",
-                usd_per_credit_nano: None,
-            })
-            .await
-            .unwrap();
-        (connection, build_client(ClientConfig::new(provider, key, Some(base))))
+        let connection = support::sim_connection(
+            &self.store,
+            &self.sim,
+            provider,
+            provider.label(),
+            "v1.unused-in-these-tests",
+        )
+        .await;
+        (
+            connection,
+            build_client(ClientConfig::new(provider, key, Some(self.sim.base_url()))),
+        )
     }
 
     async fn import(&self, connection: &Connection, client: &dyn ProviderClient) -> ImportReport {

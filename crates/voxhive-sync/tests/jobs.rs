@@ -11,8 +11,9 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::sync::{oneshot, Notify};
 use voxhive_core::crypto::MasterKey;
+use voxhive_providers::ProviderKind;
 use voxhive_sim::Faults;
-use voxhive_store::{Connection, Job, NewConnection, Store, MAX_ATTEMPTS};
+use voxhive_store::{Connection, Job, Store, MAX_ATTEMPTS};
 use voxhive_sync::{
     connection_client, enqueue, local_document, push, save_local, ImportReport, JobRunner, JobSpec, PushOutcome,
     PushReport,
@@ -36,27 +37,9 @@ struct World {
 async fn world(prefix: &str) -> World {
     let dir = tempfile::tempdir().unwrap();
     let store = support::fresh_store(dir.path(), prefix).await;
-    let mut config = voxhive_sim::SimConfig::default();
-    config.sizes.assistants_per_org = ASSISTANTS;
-    config.sizes.calls = 0;
-    let sim = voxhive_sim::start(config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let sim = support::start_sim(ASSISTANTS, 0).await;
     let master_key = Arc::new(MasterKey::generate());
-    let base = sim.base_url();
-    let sealed = master_key.seal(KEY);
-    let connection = store
-        .create_connection(&NewConnection {
-            workspace_id: 1,
-            provider: "vapi",
-            label: "Main",
-            base_url: Some(&base),
-            api_key_sealed: &sealed,
-            key_last4: "org1",
-            usd_per_credit_nano: None,
-        })
-        .await
-        .unwrap();
+    let connection = support::sim_connection(&store, &sim, ProviderKind::Vapi, "Main", &master_key.seal(KEY)).await;
     let wake = Arc::new(Notify::new());
     let runner = JobRunner::new(store.clone(), master_key.clone(), wake.clone());
     let (stop, stopped) = oneshot::channel::<()>();

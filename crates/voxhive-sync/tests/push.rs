@@ -5,7 +5,7 @@ mod support;
 use serde_json::{json, Value};
 use voxhive_providers::{build_client, ClientConfig, ProviderClient, ProviderKind};
 use voxhive_sim::{FaultMix, Faults};
-use voxhive_store::{AssistantState, Becomes, Connection, NewConnection, NewRevision, Store};
+use voxhive_store::{AssistantState, Becomes, Connection, NewRevision, Store};
 use voxhive_sync::{import_assistants, local_document, pull, push, save_local, PullOutcome, PushOutcome, SyncError};
 
 const KEY: &str = voxhive_sim::DEFAULT_VAPI_KEYS[0];
@@ -21,26 +21,10 @@ struct World {
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let store = support::fresh_store(dir.path(), "vh_push").await;
-    let mut config = voxhive_sim::SimConfig::default();
-    config.sizes.assistants_per_org = 3;
-    config.sizes.calls = 10;
-    let sim = voxhive_sim::start(config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let base = sim.base_url();
-    let connection = store
-        .create_connection(&NewConnection {
-            workspace_id: 1,
-            provider: "vapi",
-            label: "Main",
-            base_url: Some(&base),
-            api_key_sealed: "v1.unused-in-these-tests",
-            key_last4: "org1",
-            usd_per_credit_nano: None,
-        })
-        .await
-        .unwrap();
-    let mut client_config = ClientConfig::new(ProviderKind::Vapi, KEY, Some(base));
+    let sim = support::start_sim(3, 10).await;
+    let connection =
+        support::sim_connection(&store, &sim, ProviderKind::Vapi, "Main", "v1.unused-in-these-tests").await;
+    let mut client_config = ClientConfig::new(ProviderKind::Vapi, KEY, Some(sim.base_url()));
     client_config.max_retries = 1;
     let client = build_client(client_config);
     import_assistants(&store, client.as_ref(), &connection, None, &|_, _| {})
@@ -424,24 +408,18 @@ async fn rollback_restores_an_earlier_document_and_delete_reaches_the_provider_o
 async fn every_template_creates_a_valid_assistant_at_both_providers() {
     use voxhive_sync::{create_local, template_document, TEMPLATES};
     let w = world().await;
-    let el_base = w.sim.base_url();
-    let el = w
-        .store
-        .create_connection(&NewConnection {
-            workspace_id: 1,
-            provider: "elevenlabs",
-            label: "Voice",
-            base_url: Some(&el_base),
-            api_key_sealed: "v1.unused-in-these-tests",
-            key_last4: "ws1",
-            usd_per_credit_nano: None,
-        })
-        .await
-        .unwrap();
+    let el = support::sim_connection(
+        &w.store,
+        &w.sim,
+        ProviderKind::ElevenLabs,
+        "Voice",
+        "v1.unused-in-these-tests",
+    )
+    .await;
     let el_client = build_client(ClientConfig::new(
         ProviderKind::ElevenLabs,
         voxhive_sim::DEFAULT_EL_KEY,
-        Some(el_base),
+        Some(w.sim.base_url()),
     ));
     for template in TEMPLATES {
         for (connection, client) in [(&w.connection, w.client.as_ref()), (&el, el_client.as_ref())] {

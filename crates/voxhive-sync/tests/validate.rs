@@ -5,7 +5,7 @@ mod support;
 
 use serde_json::{json, Value};
 use voxhive_providers::{build_client, ClientConfig, ProviderClient, ProviderKind, Resource};
-use voxhive_store::{Assistant, Connection, NewConnection, Store};
+use voxhive_store::{Assistant, Connection, Store};
 use voxhive_sync::{
     check_document, check_tools, create_local, import_assistants, local_document, save_local, template_document,
     FieldProblem, SyncError, TEMPLATES,
@@ -31,27 +31,10 @@ fn key(kind: ProviderKind) -> &'static str {
 async fn world_with(kind: ProviderKind, before_import: impl FnOnce(&voxhive_sim::SimHandle)) -> World {
     let dir = tempfile::tempdir().unwrap();
     let store = support::fresh_store(dir.path(), "vh_validate").await;
-    let mut config = voxhive_sim::SimConfig::default();
-    config.sizes.assistants_per_org = 2;
-    config.sizes.calls = 4;
-    let sim = voxhive_sim::start(config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let sim = support::start_sim(2, 4).await;
     before_import(&sim);
-    let base = sim.base_url();
-    let connection = store
-        .create_connection(&NewConnection {
-            workspace_id: 1,
-            provider: kind.as_str(),
-            label: "Main",
-            base_url: Some(&base),
-            api_key_sealed: "v1.unused-in-these-tests",
-            key_last4: "test",
-            usd_per_credit_nano: None,
-        })
-        .await
-        .unwrap();
-    let mut client_config = ClientConfig::new(kind, key(kind), Some(base));
+    let connection = support::sim_connection(&store, &sim, kind, "Main", "v1.unused-in-these-tests").await;
+    let mut client_config = ClientConfig::new(kind, key(kind), Some(sim.base_url()));
     client_config.max_retries = 0;
     let client = build_client(client_config);
     import_assistants(&store, client.as_ref(), &connection, None, &|_, _| {})

@@ -34,3 +34,37 @@ pub async fn fresh_store(dir: &std::path::Path, prefix: &str) -> Store {
     store.create_workspace("Acme").await.unwrap();
     store
 }
+
+/// The simulator on a free port with `assistants` assistants per account and `calls` calls.
+pub async fn start_sim(assistants: usize, calls: usize) -> voxhive_sim::SimHandle {
+    let mut config = voxhive_sim::SimConfig::default();
+    config.sizes.assistants_per_org = assistants;
+    config.sizes.calls = calls;
+    voxhive_sim::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+/// A connection of workspace 1 to `sim` for `provider`, labelled `label`, its key stored as
+/// `api_key_sealed` (tests that build their own client pass any placeholder).
+pub async fn sim_connection(
+    store: &Store,
+    sim: &voxhive_sim::SimHandle,
+    provider: voxhive_providers::ProviderKind,
+    label: &str,
+    api_key_sealed: &str,
+) -> voxhive_store::Connection {
+    let base = sim.base_url();
+    store
+        .create_connection(&voxhive_store::NewConnection {
+            workspace_id: 1,
+            provider: provider.as_str(),
+            label,
+            base_url: Some(&base),
+            api_key_sealed,
+            key_last4: "0000",
+            usd_per_credit_nano: None,
+        })
+        .await
+        .unwrap()
+}
