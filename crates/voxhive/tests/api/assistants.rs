@@ -302,24 +302,10 @@ async fn the_assistants_page_imports_filters_and_shows_an_assistant_with_its_his
 async fn imported(app: &crate::support::TestApp, sim: &voxhive_sim::SimHandle) -> (String, i64, String) {
     app.add_user("owner@example.com", "Acme", Role::Owner).await;
     let token = app.token_for("owner@example.com", "Acme").await;
-    let http = reqwest::Client::new();
-    let body = json!({"provider": "vapi", "label": "Main", "api_key": voxhive_sim::DEFAULT_VAPI_KEYS[0], "base_url": sim.base_url()});
-    let created: Value = http
-        .post(app.url("/api/v1/connections"))
-        .bearer_auth(&token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    http.post(app.url(&format!("/api/v1/connections/{}/import", created["id"])))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    let list: Value = http
+    let key = voxhive_sim::DEFAULT_VAPI_KEYS[0];
+    app.connect_and_import(&token, "vapi", "Main", key, &sim.base_url())
+        .await;
+    let list: Value = reqwest::Client::new()
         .get(app.url("/api/v1/assistants"))
         .bearer_auth(&token)
         .send()

@@ -13,21 +13,6 @@ use crate::support::{location, spawn_app, spawn_sim, TestApp};
 
 const KEY: &str = voxhive_sim::DEFAULT_VAPI_KEYS[0];
 
-/// Connects the simulator's first Vapi organisation as "Main"; returns the connection id.
-async fn connect(app: &TestApp, token: &str, sim: &voxhive_sim::SimHandle) -> i64 {
-    let created: Value = reqwest::Client::new()
-        .post(app.url("/api/v1/connections"))
-        .bearer_auth(token)
-        .json(&json!({"provider": "vapi", "label": "Main", "api_key": KEY, "base_url": sim.base_url()}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    created["id"].as_i64().unwrap()
-}
-
 /// The API's OpenAPI document.
 async fn openapi(app: &TestApp) -> Value {
     reqwest::get(app.url("/api/v1/openapi.json"))
@@ -65,7 +50,7 @@ async fn an_import_asked_to_respond_async_answers_202_and_is_followed_to_its_res
     app.add_user("owner@example.com", "Acme", Role::Owner).await;
     app.add_user("other@example.com", "Other", Role::Owner).await;
     let token = app.token_for("owner@example.com", "Acme").await;
-    let connection = connect(&app, &token, &sim).await;
+    let connection = app.connect(&token, "vapi", "Main", KEY, &sim.base_url()).await;
     let http = reqwest::Client::new();
 
     let res = http
@@ -132,13 +117,9 @@ async fn a_bulk_push_through_the_api_pushes_each_and_names_what_it_could_not() {
     app.add_user("owner@example.com", "Acme", Role::Owner).await;
     app.add_user("viewer@example.com", "Acme", Role::Viewer).await;
     let token = app.token_for("owner@example.com", "Acme").await;
-    let connection = connect(&app, &token, &sim).await;
+    app.connect_and_import(&token, "vapi", "Main", KEY, &sim.base_url())
+        .await;
     let http = reqwest::Client::new();
-    http.post(app.url(&format!("/api/v1/connections/{connection}/import")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
     let list: Value = http
         .get(app.url("/api/v1/assistants"))
         .bearer_auth(&token)
@@ -234,7 +215,10 @@ async fn the_list_page_follows_an_import_live_and_imports_a_chosen_set() {
     app.add_user("owner@example.com", "Acme", Role::Owner).await;
     app.add_user("other@example.com", "Other", Role::Owner).await;
     let token = app.token_for("owner@example.com", "Acme").await;
-    let connection = connect(&app, &token, &sim).await.to_string();
+    let connection = app
+        .connect(&token, "vapi", "Main", KEY, &sim.base_url())
+        .await
+        .to_string();
     let owner = app.signed_in("owner@example.com").await;
     let remote = sim.vapi_assistants(KEY);
 

@@ -241,8 +241,23 @@ pub fn urlencode(s: &str) -> String {
 }
 
 impl TestApp {
-    /// Adds a provider connection through the JSON API (the simulator's account with `api_key`)
-    /// and imports its assistants; returns the connection's id.
+    /// Adds a provider connection through the JSON API (the simulator's account with `api_key`);
+    /// returns the connection's id.
+    pub async fn connect(&self, token: &str, provider: &str, label: &str, api_key: &str, base_url: &str) -> i64 {
+        let res = client()
+            .post(self.url("/api/v1/connections"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({"provider": provider, "label": label, "api_key": api_key, "base_url": base_url}))
+            .send()
+            .await
+            .expect("POST /api/v1/connections");
+        assert!(res.status().is_success(), "connect: {}", res.status());
+        res.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_i64()
+            .expect("connection id")
+    }
+
+    /// [`TestApp::connect`], then imports the connection's assistants; returns its id.
     pub async fn connect_and_import(
         &self,
         token: &str,
@@ -251,19 +266,8 @@ impl TestApp {
         api_key: &str,
         base_url: &str,
     ) -> i64 {
-        let http = client();
-        let res = http
-            .post(self.url("/api/v1/connections"))
-            .bearer_auth(token)
-            .json(&serde_json::json!({"provider": provider, "label": label, "api_key": api_key, "base_url": base_url}))
-            .send()
-            .await
-            .expect("POST /api/v1/connections");
-        assert!(res.status().is_success(), "connect: {}", res.status());
-        let id = res.json::<serde_json::Value>().await.unwrap()["id"]
-            .as_i64()
-            .expect("connection id");
-        let res = http
+        let id = self.connect(token, provider, label, api_key, base_url).await;
+        let res = client()
             .post(self.url(&format!("/api/v1/connections/{id}/import")))
             .bearer_auth(token)
             .send()
