@@ -3,8 +3,8 @@
 
 use voxhive_core::time::{now_ms, Millis};
 
-use crate::db::{on_pool, Pool};
-use crate::{Store, StoreResult};
+use crate::db::on_pool;
+use crate::{Engine, Store, StoreResult};
 
 /// How many times a job whose worker vanished is started again before it counts as failed.
 pub const MAX_ATTEMPTS: i64 = 3;
@@ -68,24 +68,14 @@ impl Store {
                  attempts = attempts + 1, updated_at = $3 WHERE id = ({pick}{lock}) RETURNING {COLUMNS}"
             )
         };
-        let job = match &self.pool {
-            Pool::Sqlite(pool) => {
-                sqlx::query_as::<_, Job>(&sql(""))
-                    .bind(worker)
-                    .bind(now + lease_ms)
-                    .bind(now)
-                    .fetch_optional(pool)
-                    .await?
-            }
-            Pool::Postgres(pool) => {
-                sqlx::query_as::<_, Job>(&sql(" FOR UPDATE SKIP LOCKED"))
-                    .bind(worker)
-                    .bind(now + lease_ms)
-                    .bind(now)
-                    .fetch_optional(pool)
-                    .await?
-            }
+        let lock = match self.engine() {
+            Engine::Sqlite => "",
+            Engine::Postgres => " FOR UPDATE SKIP LOCKED",
         };
+        let sql = sql(lock);
+        let job = on_pool!(self, pool => sqlx::query_as::<_, Job>(&sql)
+            .bind(worker).bind(now + lease_ms).bind(now)
+            .fetch_optional(pool).await)?;
         Ok(job)
     }
 

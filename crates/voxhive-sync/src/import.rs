@@ -50,6 +50,23 @@ pub(crate) fn name_of(doc: &Value) -> String {
         .to_string()
 }
 
+/// Refuses, naming them, the `wanted` ids that are not among the `listed` ones.
+fn all_listed(listed: &[String], wanted: &[String]) -> Result<(), SyncError> {
+    let unknown: Vec<String> = wanted.iter().filter(|id| !listed.contains(id)).cloned().collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(SyncError::UnknownRemoteIds(unknown))
+    }
+}
+
+/// Checks, before an import of a chosen set is queued, that the account has every one of `ids`.
+pub async fn check_remote_ids(client: &dyn ProviderClient, ids: &[String]) -> Result<(), SyncError> {
+    let listing = client.list(Resource::Assistants).await?;
+    let listed: Vec<String> = listing.items.into_iter().map(|d| d.id).collect();
+    all_listed(&listed, ids)
+}
+
 /// Imports the assistants of `connection`: all of them, or those in `remote_ids`. `progress`
 /// is told (done, total) after each assistant.
 pub async fn import_assistants(
@@ -72,10 +89,7 @@ pub async fn import_assistants(
     let wanted: Vec<RemoteDoc> = match remote_ids {
         None => listing.items,
         Some(ids) => {
-            let unknown: Vec<String> = ids.iter().filter(|id| !listed_ids.contains(id)).cloned().collect();
-            if !unknown.is_empty() {
-                return Err(SyncError::UnknownRemoteIds(unknown));
-            }
+            all_listed(&listed_ids, ids)?;
             listing.items.into_iter().filter(|d| ids.contains(&d.id)).collect()
         }
     };

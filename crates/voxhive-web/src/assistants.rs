@@ -1,7 +1,7 @@
 //! Assistant operations shared by the pages and the API, with their audit entries.
 
 use serde_json::{json, Value};
-use voxhive_providers::{ProviderClient, Resource};
+use voxhive_providers::ProviderClient;
 use voxhive_store::{Assistant, Connection};
 use voxhive_sync::{PullOutcome, PushOutcome, SyncError};
 
@@ -97,21 +97,6 @@ async fn client_of(state: &AppState, assistant: &Assistant) -> AppResult<std::sy
 pub async fn push(state: &AppState, assistant: &Assistant, user_id: i64) -> AppResult<PushOutcome> {
     let client = client_of(state, assistant).await?;
     Ok(voxhive_sync::audited_push(&state.store, client.as_ref(), assistant, Some(user_id)).await?)
-}
-
-/// Refuses ids the account does not have, before an import of a chosen set is queued.
-pub async fn check_remote_ids(client: &dyn ProviderClient, ids: &[String]) -> AppResult<()> {
-    let listing = client.list(Resource::Assistants).await.map_err(SyncError::from)?;
-    let unknown: Vec<String> = ids
-        .iter()
-        .filter(|id| !listing.items.iter().any(|d| &&d.id == id))
-        .cloned()
-        .collect();
-    if unknown.is_empty() {
-        Ok(())
-    } else {
-        Err(SyncError::UnknownRemoteIds(unknown).into())
-    }
 }
 
 /// Pulls an assistant's remote state, recording it in the audit log.

@@ -161,7 +161,7 @@ pub async fn import_connection(
     let body = body.map(|Json(b)| b).unwrap_or_default();
     if let Some(ids) = &body.remote_ids {
         let client = client_for(&state, &connection)?;
-        crate::assistants::check_remote_ids(client.as_ref(), ids).await?;
+        voxhive_sync::check_remote_ids(client.as_ref(), ids).await?;
     }
     let spec = JobSpec::ImportAssistants {
         connection_id: connection.id,
