@@ -42,7 +42,7 @@ pub(crate) enum Observed {
 }
 
 /// The display name of a provider document.
-pub(crate) fn name_of(doc: &Value) -> String {
+pub fn name_of(doc: &Value) -> String {
     doc.get("name")
         .and_then(Value::as_str)
         .filter(|n| !n.trim().is_empty())

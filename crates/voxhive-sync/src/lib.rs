@@ -15,7 +15,7 @@ pub use clients::connection_client;
 pub use create::{create_local, template_document, Template, TEMPLATES};
 pub use error::SyncError;
 pub use history::{delete_assistant, merge_preview, resolve_conflict, rollback};
-pub use import::{check_remote_ids, import_assistants, ImportReport};
+pub use import::{check_remote_ids, import_assistants, name_of, ImportReport};
 pub use jobs::{enqueue, JobRunner, JobSpec, PushFailure, PushReport};
 pub use remote::{audited_push, local_document, pull, push, save_local, PullOutcome, PushOutcome};
 pub use status::SyncStatus;

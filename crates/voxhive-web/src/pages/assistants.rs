@@ -292,12 +292,7 @@ pub async fn choose_import(
                         .iter()
                         .find(|a| a.remote_id.as_deref() == Some(doc.id.as_str()))
                         .map(|a| badge(&a.sync_status)),
-                    name: doc
-                        .doc
-                        .get("name")
-                        .and_then(|n| n.as_str())
-                        .unwrap_or("(unnamed)")
-                        .to_owned(),
+                    name: voxhive_sync::name_of(&doc.doc),
                     remote_id: doc.id,
                 })
                 .collect();
