@@ -3,6 +3,7 @@
 pub mod crypto;
 pub mod doc;
 pub mod email;
+pub mod ended_reason;
 pub mod money;
 pub mod password;
 pub mod role;

@@ -42,6 +42,18 @@ pub struct FileUpload {
     pub bytes: Vec<u8>,
 }
 
+/// A call's recording as the provider sent it: whole, or the part a `Range` header asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AudioBody {
+    /// The MIME type the provider gave, such as `audio/mpeg`.
+    pub content_type: Option<String>,
+    /// The provider's `Content-Range` when it answered the range (206); `None` when it sent the
+    /// whole recording, whether or not a range was asked for.
+    pub content_range: Option<String>,
+    /// The bytes sent.
+    pub bytes: bytes::Bytes,
+}
+
 /// A client of one provider account. Read-only fields (ids, timestamps, org ids) are left out of
 /// create and update bodies, so a document fetched with `get` can be sent back as it is.
 #[async_trait]
@@ -85,4 +97,18 @@ pub trait ProviderClient: Send + Sync {
 
     /// Uploads a file (Vapi file, ElevenLabs knowledge-base document).
     async fn upload_file(&self, file: FileUpload) -> Result<RemoteDoc, ProviderError>;
+
+    /// Reads a call's recording, passing a `Range` header (`bytes=0-99`) on. Providers whose
+    /// recordings are plain URLs (Vapi) do not offer it.
+    async fn call_audio(&self, _call_id: &str, _range: Option<&str>) -> Result<AudioBody, ProviderError> {
+        Err(ProviderError::Unsupported {
+            provider: self.kind(),
+            operation: "reading a call's recording through the API (its recording URL is public)".into(),
+        })
+    }
+
+    /// Points the provider's call events at `url` (VoxHive's receiver for this connection) and
+    /// returns the secret the provider will sign them with; `None` when the provider leaves the
+    /// secret to VoxHive (Vapi: it goes in the assistants' server settings).
+    async fn register_webhook(&self, url: &str, name: &str) -> Result<Option<String>, ProviderError>;
 }

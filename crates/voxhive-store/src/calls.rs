@@ -160,13 +160,22 @@ static INSERT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// The fields retention deletes: once a call's contents are purged, an update keeps them purged.
+const PURGED_FIELDS: [&str; 4] = ["transcript_text", "transcript", "recording_url", "document"];
+
 /// Same placeholders as INSERT ($1 is the call's id instead of the workspace); first_seen_at
-/// (the last field) is kept.
+/// (the last field) is kept, and so are the purged contents of a call retention emptied.
 static UPDATE: LazyLock<String> = LazyLock::new(|| {
     let sets: Vec<String> = FIELDS[..FIELDS.len() - 1]
         .iter()
         .enumerate()
-        .map(|(i, f)| format!("{f} = ${}", i + 6))
+        .map(|(i, f)| match PURGED_FIELDS.contains(f) {
+            true => format!(
+                "{f} = CASE WHEN contents_purged_at IS NULL THEN ${} ELSE {f} END",
+                i + 6
+            ),
+            false => format!("{f} = ${}", i + 6),
+        })
         .collect();
     format!(
         "UPDATE calls SET assistant_id = COALESCE((SELECT id FROM assistants WHERE connection_id = $2 \

@@ -36,6 +36,17 @@ impl Job {
     }
 }
 
+/// A connection the poll schedule looks at.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PollTarget {
+    pub workspace_id: i64,
+    pub connection_id: i64,
+    /// When its calls were last polled; `None` before the first poll.
+    pub last_poll_at: Option<Millis>,
+    /// The backfill's status (`pending`, `running`, `done`, `failed`); `None` before the first poll.
+    pub backfill_status: Option<String>,
+}
+
 const COLUMNS: &str =
     "id, workspace_id, kind, payload, status, progress, total, attempts, error, result, created_at, updated_at";
 
@@ -51,10 +62,56 @@ impl Store {
         Ok(id)
     }
 
+    /// Queues a job unless one with the same `dedupe_key` is queued or running; returns the new
+    /// job's id, or `None` when one was pending. A partial unique index decides, so concurrent
+    /// callers (several instances on one PostgreSQL) queue one job between them.
+    pub async fn enqueue_job_unless_pending(
+        &self,
+        workspace_id: i64,
+        kind: &str,
+        payload: &serde_json::Value,
+        dedupe_key: &str,
+    ) -> StoreResult<Option<i64>> {
+        let now = now_ms();
+        let id = on_pool!(self, pool => sqlx::query_scalar::<_, i64>(
+            "INSERT INTO jobs (workspace_id, kind, payload, run_at, created_at, updated_at, dedupe_key) \
+             VALUES ($1, $2, $3, $4, $4, $4, $5) ON CONFLICT (dedupe_key) \
+             WHERE dedupe_key IS NOT NULL AND status IN ('queued', 'running') DO NOTHING RETURNING id")
+            .bind(workspace_id).bind(kind).bind(payload.to_string()).bind(now).bind(dedupe_key)
+            .fetch_optional(pool).await)?;
+        Ok(id)
+    }
+
+    /// The queued or running job with `dedupe_key`, if any.
+    pub async fn pending_job(&self, dedupe_key: &str) -> StoreResult<Option<i64>> {
+        let id = on_pool!(self, pool => sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM jobs WHERE dedupe_key = $1 AND status IN ('queued', 'running') ORDER BY id LIMIT 1")
+            .bind(dedupe_key).fetch_optional(pool).await)?;
+        Ok(id)
+    }
+
+    /// Every connection with where its call polling stands, for the poll schedule.
+    pub async fn connections_to_poll(&self) -> StoreResult<Vec<PollTarget>> {
+        let rows = on_pool!(self, pool => sqlx::query_as::<_, PollTarget>(
+            "SELECT c.workspace_id, c.id AS connection_id, s.last_poll_at, s.backfill_status FROM connections c \
+             LEFT JOIN call_sync_state s ON s.connection_id = c.id ORDER BY c.id")
+            .fetch_all(pool).await)?;
+        Ok(rows)
+    }
+
     /// Takes the oldest runnable job for `worker` until `lease_ms` from now: a queued one, or a
     /// running one whose worker let its lease lapse. Jobs that lapsed too often are failed instead.
     pub async fn claim_job(&self, worker: &str, lease_ms: i64) -> StoreResult<Option<Job>> {
         let now = now_ms();
+        // A read first: the runner asks every second, and on SQLite a write would queue behind
+        // (and hold up) the single writer even when there is nothing to take.
+        let runnable: Option<i64> = on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $1) \
+             OR (status = 'running' AND locked_until < $1) LIMIT 1")
+            .bind(now).fetch_optional(pool).await)?;
+        if runnable.is_none() {
+            return Ok(None);
+        }
         on_pool!(self, pool => sqlx::query(
             "UPDATE jobs SET status = 'failed', error = 'the worker running it stopped too often', \
              locked_by = NULL, updated_at = $1 \

@@ -3,8 +3,10 @@
 //! Callers hold a [`Store`] and never learn which engine is below. Each repository module adds
 //! methods to `Store` for one table family.
 
+mod analytics;
 mod assistants;
 mod audit;
+mod budgets;
 mod call_detail;
 mod call_search;
 mod call_sync;
@@ -16,6 +18,8 @@ mod jobs;
 mod login_failures;
 mod members;
 mod password_tokens;
+mod recording_archive;
+mod retention;
 mod rollup_doctor;
 mod rollups;
 mod search_text;
@@ -29,8 +33,13 @@ mod users;
 mod webhook_events;
 mod workspaces;
 
+pub use analytics::{
+    AssistantFigures, AssistantRef, Concurrency, CostGrowth, DailyPerformance, HourPeak, ReasonCategoryCount,
+    WeekHours, MAX_CONCURRENCY_DAYS,
+};
 pub use assistants::{Assistant, AssistantFilter, AssistantState, Becomes, NewRevision, Revision};
 pub use audit::AuditEntry;
+pub use budgets::{Budget, BudgetAlert, BudgetScope, WorkspaceSettings};
 pub use call_detail::Call;
 pub use call_search::{CallCursor, CallFilter, CallPage, CallRow, CallSort, Outcome};
 pub use call_sync::CallSyncState;
@@ -38,8 +47,10 @@ pub use calls::{NewCall, Upserted};
 pub use connections::{Connection, NewConnection};
 pub use db::{Engine, PoolStats, Store, StoreOptions};
 pub use error::{StoreError, StoreResult};
-pub use jobs::{Job, MAX_ATTEMPTS};
+pub use jobs::{Job, PollTarget, MAX_ATTEMPTS};
 pub use members::Member;
+pub use recording_archive::{RecordingToArchive, RECORDING_ARCHIVE_MAX_ATTEMPTS};
+pub use retention::PurgedCall;
 pub use rollup_doctor::{RollupCheck, RollupDifference};
 pub use rollups::CallTotals;
 pub use sessions::{NewSession, SessionRecord};

@@ -125,6 +125,14 @@ impl Store {
     #[tracing::instrument(skip(self))]
     pub async fn claim_webhook_events(&self, limit: u32, lease_ms: i64) -> StoreResult<Vec<WebhookEvent>> {
         let now = now_ms();
+        // A read first (on the partial index of received events): most passes find nothing, and
+        // on SQLite a write would wait for, and hold up, the single writer.
+        let waiting: Option<i64> = on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT id FROM webhook_events WHERE status = 'received' LIMIT 1")
+            .fetch_optional(pool).await)?;
+        if waiting.is_none() {
+            return Ok(Vec::new());
+        }
         on_pool!(self, pool => sqlx::query(
             "UPDATE webhook_events SET status = 'failed', reason = 'processing stopped too often', \
              processed_at = $1, claimed_until = NULL \
@@ -195,6 +203,23 @@ impl Store {
              webhook_secret_last4 AS secret_last4 FROM connections WHERE id = $1")
             .bind(connection_id).fetch_optional(pool).await)?;
         Ok(row)
+    }
+
+    /// Sets a connection's first webhook secret; false (and nothing written) when it already has
+    /// one, so two first reads at once agree on one secret.
+    pub async fn init_webhook_secret(
+        &self,
+        workspace_id: i64,
+        connection_id: i64,
+        sealed: &str,
+        last4: &str,
+    ) -> StoreResult<bool> {
+        let n = on_pool!(self, pool => sqlx::query(
+            "UPDATE connections SET webhook_secret_sealed = $1, webhook_secret_last4 = $2, updated_at = $3 \
+             WHERE workspace_id = $4 AND id = $5 AND webhook_secret_sealed IS NULL")
+            .bind(sealed).bind(last4).bind(now_ms()).bind(workspace_id).bind(connection_id)
+            .execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(n == 1)
     }
 
     /// Sets (or with `None`, removes) a connection's webhook secret, sealed, and its last four

@@ -35,6 +35,21 @@ impl Store {
         Ok(ws)
     }
 
+    /// Every workspace, by name.
+    pub async fn all_workspaces(&self) -> StoreResult<Vec<Workspace>> {
+        let rows = on_pool!(self, pool => sqlx::query_as::<_, Workspace>(
+            "SELECT id, name, time_zone, created_at FROM workspaces ORDER BY name").fetch_all(pool).await)?;
+        Ok(rows)
+    }
+
+    /// One workspace by id.
+    pub async fn workspace(&self, id: i64) -> StoreResult<Option<Workspace>> {
+        let ws = on_pool!(self, pool => sqlx::query_as::<_, Workspace>(
+            "SELECT id, name, time_zone, created_at FROM workspaces WHERE id = $1")
+            .bind(id).fetch_optional(pool).await)?;
+        Ok(ws)
+    }
+
     #[tracing::instrument(skip(self))]
     pub async fn workspace_by_name(&self, name: &str) -> StoreResult<Option<Workspace>> {
         let ws = on_pool!(self, pool => sqlx::query_as::<_, Workspace>(

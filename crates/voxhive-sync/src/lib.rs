@@ -1,6 +1,10 @@
 //! The sync engine: moves assistants between VoxHive's store and the providers, deciding every
-//! status transition from the three content hashes (base, local, remote).
+//! status transition from the three content hashes (base, local, remote); and the background
+//! work on calls: ingestion, budgets and retention.
 
+pub mod archive;
+pub mod budgets;
+mod calls;
 mod clients;
 mod create;
 mod error;
@@ -8,15 +12,22 @@ mod history;
 mod import;
 mod jobs;
 mod remote;
+pub mod retention;
 mod status;
 mod validate;
 
+pub use calls::{
+    call_document, is_final, process_webhook_events, sync_calls, webhook_event, CallSyncReport, EventCall,
+    EventsReport, RECENT_WINDOW_MS,
+};
 pub use clients::connection_client;
 pub use create::{create_local, template_document, Template, TEMPLATES};
 pub use error::SyncError;
 pub use history::{delete_assistant, merge_preview, resolve_conflict, rollback};
 pub use import::{check_remote_ids, import_assistants, name_of, ImportReport};
-pub use jobs::{enqueue, JobRunner, JobSpec, PushFailure, PushReport};
+pub use jobs::{
+    enqueue, enqueue_call_sync, start_call_sync, JobRunner, JobSpec, PushFailure, PushReport, POLL_CALLS_EVERY,
+};
 pub use remote::{audited_push, local_document, pull, push, save_local, PullOutcome, PushOutcome};
 pub use status::SyncStatus;
 pub use validate::{check_document, check_tools, FieldProblem};

@@ -31,6 +31,31 @@ static ASSETS: &[Asset] = &[
         body: include_bytes!("../assets/vendor/htmx-2.0.11.min.js"),
     },
     Asset {
+        name: "uPlot.min.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/vendor/uPlot-1.6.32.iife.min.js"),
+    },
+    Asset {
+        name: "uPlot.min.css",
+        mime: "text/css; charset=utf-8",
+        body: include_bytes!("../assets/vendor/uPlot-1.6.32.min.css"),
+    },
+    Asset {
+        name: "charts.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/charts.js"),
+    },
+    Asset {
+        name: "usage.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/usage.js"),
+    },
+    Asset {
+        name: "analytics.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/analytics.js"),
+    },
+    Asset {
         name: "favicon.svg",
         mime: "image/svg+xml",
         body: include_bytes!("../assets/favicon.svg"),
@@ -43,6 +68,15 @@ pub struct AssetUrls {
     pub js: String,
     pub htmx: String,
     pub favicon: String,
+    /// uPlot, the chart library, and its stylesheet.
+    pub uplot_js: String,
+    pub uplot_css: String,
+    /// What the chart pages share; loaded before their own script.
+    pub charts_js: String,
+    /// The charts of the Usage & Cost page.
+    pub usage_js: String,
+    /// The charts of the Analytics page.
+    pub analytics_js: String,
 }
 
 fn version(body: &[u8]) -> String {
@@ -62,6 +96,11 @@ pub fn urls() -> &'static AssetUrls {
             js: url("app.js"),
             htmx: url("htmx.min.js"),
             favicon: url("favicon.svg"),
+            uplot_js: url("uPlot.min.js"),
+            uplot_css: url("uPlot.min.css"),
+            charts_js: url("charts.js"),
+            usage_js: url("usage.js"),
+            analytics_js: url("analytics.js"),
         }
     })
 }

@@ -153,6 +153,9 @@ pub async fn add(state: &AppState, workspace_id: i64, user_id: i64, input: &Conn
             &json!({"provider": connection.provider}),
         )
         .await?;
+    // The call history arrives at once: a backfill, followed on the page and in the API as a job.
+    voxhive_sync::enqueue_call_sync(&state.store, workspace_id, connection.id, true).await?;
+    state.job_wake.notify_one();
     Ok(connection)
 }
 

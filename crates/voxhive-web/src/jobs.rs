@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 use voxhive_core::time::now_ms;
 use voxhive_store::Job;
-use voxhive_sync::{ImportReport, JobSpec, PushReport};
+use voxhive_sync::{CallSyncReport, ImportReport, JobSpec, PushReport};
 
 use crate::error::{AppError, AppResult};
 use crate::AppState;
@@ -81,6 +81,7 @@ impl JobView {
         match self.kind.as_str() {
             "import_assistants" => "Importing assistants",
             "push_assistants" => "Pushing assistants",
+            "sync_calls" => "Reading calls",
             _ => "Working",
         }
     }
@@ -108,6 +109,10 @@ fn summarize(job: &Job, result: Option<&Value>) -> (String, bool) {
                 Ok(r) => describe_push(&r),
                 Err(_) => ("Done.".into(), true),
             },
+            ("sync_calls", Some(r)) => match serde_json::from_value::<CallSyncReport>(r.clone()) {
+                Ok(r) => describe_call_sync(&r),
+                Err(_) => ("Done.".into(), true),
+            },
             _ => ("Done.".into(), true),
         },
     }
@@ -130,6 +135,17 @@ fn describe_import(r: &ImportReport, connection: Option<&str>) -> (String, bool)
         text.push_str(&format!(" Unreadable and skipped: {}.", r.skipped.join("; ")));
     }
     (text, r.conflicts == 0 && r.skipped.is_empty())
+}
+
+fn describe_call_sync(r: &CallSyncReport) -> (String, bool) {
+    let mut text = format!(
+        "Read {} calls: {} new, {} updated, {} unchanged.",
+        r.read, r.created, r.updated, r.unchanged
+    );
+    if r.unreadable > 0 {
+        text.push_str(&format!(" {} could not be read (see the server log).", r.unreadable));
+    }
+    (text, r.unreadable == 0)
 }
 
 fn describe_push(r: &PushReport) -> (String, bool) {

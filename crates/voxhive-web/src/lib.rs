@@ -6,15 +6,20 @@ pub mod api;
 mod assets;
 mod assistants;
 pub mod auth;
+mod budgets;
+mod call_query;
 mod connections;
 mod error;
 mod form;
+mod format;
 mod jobs;
 mod nav;
 mod ops;
 mod pages;
+mod period;
 mod state;
 mod views;
+mod webhooks;
 
 use std::time::Duration;
 
@@ -33,6 +38,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 pub use error::{ApiError, AppError, AppResult};
 pub use state::{AppState, WebConfig};
+pub use webhooks::WEBHOOK_BODY_LIMIT;
 
 /// The largest request body accepted by default.
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -50,6 +56,7 @@ pub fn build_app(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .route("/assets/{name}", get(assets::serve_asset))
+        .merge(webhooks::router())
         .merge(pages)
         .route_layer(from_fn(ops::track_metrics))
         .with_state(state);

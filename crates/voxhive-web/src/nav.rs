@@ -43,6 +43,7 @@ pub static NAV: &[NavGroup] = &[
         label: "Settings",
         items: &[
             NavItem { label: "Providers", href: "/settings/providers", icon: "M9 7V3M15 7V3M6 7h12v4a6 6 0 0 1-12 0zM12 17v4" },
+            NavItem { label: "Budgets & Alerts", href: "/settings/budgets", icon: "M12 3v18M17 7.5C17 5.6 14.8 4.5 12 4.5S7 5.6 7 7.5s2.2 2.8 5 3.5 5 1.6 5 3.5-2.2 3-5 3-5-1.1-5-3" },
             NavItem { label: "Team", href: "/settings/team", icon: "M16 19v-1a4 4 0 0 0-4-4H7a4 4 0 0 0-4 4v1M9.5 10a3 3 0 1 0 0-6 3 3 0 0 0 0 6M21 19v-1a4 4 0 0 0-3-3.9M16 4.1a3 3 0 0 1 0 5.8" },
             NavItem { label: "API Tokens", href: "/settings/tokens", icon: "M15 7a4 4 0 1 1-3.9 5H3v3h3v-3M19 11a4 4 0 0 0-4-4" },
         ],

@@ -7,6 +7,9 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::sync::Notify;
 use voxhive_core::crypto::MasterKey;
 use voxhive_store::Store;
+use voxhive_sync::archive::Archive;
+
+use crate::webhooks::WebhookWriter;
 
 /// How the web layer behaves; filled from the binary's configuration.
 #[derive(Clone, Debug)]
@@ -50,16 +53,24 @@ pub struct AppState {
     pub master_key: Arc<MasterKey>,
     /// Wakes this instance's job runner when a request queues a job.
     pub job_wake: Arc<Notify>,
+    /// Writes webhook deliveries in group commits; its task stops when the last state is dropped.
+    pub webhook_writer: Arc<WebhookWriter>,
+    /// VoxHive's own copies of call recordings, played before the provider's; `None` when
+    /// archiving is off.
+    pub archive: Option<Archive>,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: WebConfig, master_key: MasterKey) -> Self {
+    /// The state, with the webhook writer started on the current runtime.
+    pub fn new(store: Store, config: WebConfig, master_key: MasterKey, archive: Option<Archive>) -> Self {
         Self {
+            webhook_writer: Arc::new(WebhookWriter::start(store.clone())),
             store,
             config: Arc::new(config),
             metrics: crate::ops::metrics_handle(),
             master_key: Arc::new(master_key),
             job_wake: Arc::new(Notify::new()),
+            archive,
         }
     }
 }

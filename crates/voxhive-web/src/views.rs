@@ -47,6 +47,8 @@ pub struct Shell {
     pub active_connection: Option<i64>,
     pub csrf: String,
     pub flash: Option<Flash>,
+    /// The month's most serious budget alert, shown as a banner on every page.
+    pub budget_alert: Option<String>,
     pub assets: &'static AssetUrls,
     pub nav: &'static [NavGroup],
 }

@@ -5,11 +5,14 @@
 
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{
+    fresh_postgres_database, percentile, print_table, proc_status_kib, scrape_histogram, signed_in, time_requests, Row,
+};
 use futures::stream::{self, StreamExt};
-use reqwest::redirect::Policy;
 use reqwest::Client;
 use serde_json::{json, Value};
-use sqlx::Connection as _;
 use voxhive::{Config, Running};
 use voxhive_core::Role;
 use voxhive_sim::{SimConfig, SimHandle, Sizes, VapiOrgConfig, DEFAULT_VAPI_KEYS};
@@ -27,55 +30,6 @@ const WORKSPACE: &str = "Bench";
 const SIM_KEY: &str = DEFAULT_VAPI_KEYS[0];
 /// How often a running job is polled.
 const POLL_STEP: Duration = Duration::from_millis(25);
-
-/// One line of the table: a figure, its baseline, and the goal it must meet.
-struct Row {
-    figure: &'static str,
-    value: f64,
-    baseline: Option<f64>,
-    unit: &'static str,
-    goal: Option<f64>,
-    /// The goal is a floor (`>=`) rather than a ceiling (`<`).
-    at_least: bool,
-    baseline_is: &'static str,
-}
-
-impl Row {
-    fn new(figure: &'static str, value: f64, unit: &'static str) -> Self {
-        Row {
-            figure,
-            value,
-            baseline: None,
-            unit,
-            goal: None,
-            at_least: false,
-            baseline_is: "",
-        }
-    }
-
-    fn vs(mut self, baseline: f64, baseline_is: &'static str) -> Self {
-        self.baseline = Some(baseline);
-        self.baseline_is = baseline_is;
-        self
-    }
-
-    fn goal(mut self, below: f64) -> Self {
-        self.goal = Some(below);
-        self
-    }
-
-    fn at_least(mut self, floor: f64) -> Self {
-        self.goal = Some(floor);
-        self.at_least = true;
-        self
-    }
-
-    /// Whether the value meets the goal, if there is one.
-    fn met(&self) -> Option<bool> {
-        self.goal
-            .map(|g| if self.at_least { self.value >= g } else { self.value < g })
-    }
-}
 
 /// A finished job as the bench saw it.
 struct JobRun {
@@ -192,21 +146,6 @@ async fn start_server(sim: SimHandle) -> Bench {
         peaks: Default::default(),
         _data_dir: data_dir,
     }
-}
-
-/// Creates an empty database on the PostgreSQL server of `admin_url` and returns its URL.
-async fn fresh_postgres_database(admin_url: &str) -> String {
-    let name = format!("vh_bench_{}", voxhive_core::secret::random_token(8));
-    let mut conn = sqlx::PgConnection::connect(admin_url)
-        .await
-        .expect("connect to PostgreSQL");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .expect("create the bench database");
-    conn.close().await.ok();
-    let (base, _) = admin_url.rsplit_once('/').expect("the admin URL names a database");
-    format!("{base}/{name}")
 }
 
 impl Bench {
@@ -449,7 +388,7 @@ async fn measure_push(bench: &Bench) -> Vec<Row> {
 /// `GET /assistants` with 1,000 rows, signed in, sequentially; against `/healthz` and the bare
 /// `Store::assistants` listing.
 async fn measure_list_page(bench: &Bench) -> Vec<Row> {
-    let browser = signed_in(bench).await;
+    let browser = signed_in(&bench.base, EMAIL, PASSWORD).await;
     let page = browser
         .get(bench.url("/assistants"))
         .send()
@@ -462,10 +401,10 @@ async fn measure_list_page(bench: &Bench) -> Vec<Row> {
         page.contains(&format!("<span class=\"count\">{ASSISTANTS}</span>")),
         "the page lists every assistant"
     );
-    let before = scrape_histogram(bench, "/assistants").await;
-    let page_times = time_requests(&browser, &bench.url("/assistants")).await;
-    let after = scrape_histogram(bench, "/assistants").await;
-    let health_times = time_requests(&browser, &bench.url("/healthz")).await;
+    let before = scrape_histogram(&bench.base, "/assistants").await;
+    let page_times = time_requests(&browser, &bench.url("/assistants"), PAGE_REQUESTS).await;
+    let after = scrape_histogram(&bench.base, "/assistants").await;
+    let health_times = time_requests(&browser, &bench.url("/healthz"), PAGE_REQUESTS).await;
 
     let store = &bench.running.store;
     let mut sql_times = Vec::with_capacity(PAGE_REQUESTS);
@@ -510,175 +449,4 @@ async fn measure_list_page(bench: &Bench) -> Vec<Row> {
         .goal(50.0),
         Row::new("/assistants: page size", page.len() as f64 / 1024.0, "KiB"),
     ]
-}
-
-/// A cookie-keeping client signed in through the form, as a browser would.
-async fn signed_in(bench: &Bench) -> Client {
-    let browser = Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap();
-    let login = browser
-        .get(bench.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = login.find(marker).expect("a CSRF field") + marker.len();
-    let csrf = login[start..].split('"').next().unwrap();
-    let form = [
-        ("csrf_token", csrf),
-        ("email", EMAIL),
-        ("password", PASSWORD),
-        ("next", "/assistants"),
-    ];
-    let res = browser.post(bench.url("/login")).form(&form).send().await.unwrap();
-    assert_eq!(res.status(), 303, "signed in");
-    browser
-}
-
-/// Times `PAGE_REQUESTS` sequential GETs of `url` (whole body read), after a few to warm up.
-async fn time_requests(client: &Client, url: &str) -> Vec<Duration> {
-    let mut times = Vec::with_capacity(PAGE_REQUESTS);
-    for i in 0..PAGE_REQUESTS + 10 {
-        let started = Instant::now();
-        let res = client.get(url).send().await.unwrap();
-        assert!(res.status().is_success(), "GET {url}: {}", res.status());
-        res.bytes().await.unwrap();
-        if i >= 10 {
-            times.push(started.elapsed());
-        }
-    }
-    times
-}
-
-/// The nearest-rank percentile `p` (0 to 100) of some durations.
-fn percentile(times: &[Duration], p: f64) -> Duration {
-    let mut sorted = times.to_vec();
-    sorted.sort();
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-/// The server's `http_request_duration_seconds` histogram of one GET route.
-#[derive(Default)]
-struct Histogram {
-    /// (upper bound in seconds, cumulative count), by bound.
-    buckets: Vec<(f64, f64)>,
-    sum: f64,
-    count: f64,
-}
-
-impl Histogram {
-    /// The requests between `earlier` and this reading.
-    fn since(&self, earlier: &Histogram) -> Histogram {
-        let before = |le: f64| earlier.buckets.iter().find(|b| b.0 == le).map_or(0.0, |b| b.1);
-        Histogram {
-            buckets: self.buckets.iter().map(|&(le, n)| (le, n - before(le))).collect(),
-            sum: self.sum - earlier.sum,
-            count: self.count - earlier.count,
-        }
-    }
-
-    fn mean_ms(&self) -> f64 {
-        self.sum / self.count.max(1.0) * 1000.0
-    }
-
-    /// Quantile `q`, interpolated linearly inside its bucket as Prometheus's
-    /// `histogram_quantile` does: an estimate, only as fine as the buckets.
-    fn quantile_ms(&self, q: f64) -> f64 {
-        let wanted = q * self.count;
-        let mut below = (0.0, 0.0);
-        for &(le, n) in &self.buckets {
-            if n >= wanted {
-                if le.is_infinite() {
-                    return below.0 * 1000.0;
-                }
-                let share = (wanted - below.1) / (n - below.1).max(1.0);
-                return (below.0 + (le - below.0) * share) * 1000.0;
-            }
-            below = (le, n);
-        }
-        f64::NAN
-    }
-}
-
-/// Reads the request-duration histogram of `GET route` from `/metrics`.
-async fn scrape_histogram(bench: &Bench, route: &str) -> Histogram {
-    let text = bench
-        .http
-        .get(bench.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let labels = [format!("route=\"{route}\""), "method=\"GET\"".to_string()];
-    let mut h = Histogram::default();
-    for line in text
-        .lines()
-        .filter(|l| labels.iter().all(|label| l.contains(label.as_str())))
-    {
-        let value: f64 = line.rsplit(' ').next().and_then(|v| v.parse().ok()).unwrap_or(0.0);
-        if line.starts_with("http_request_duration_seconds_bucket") {
-            let le = line
-                .split("le=\"")
-                .nth(1)
-                .and_then(|s| s.split('"').next())
-                .unwrap_or("+Inf");
-            h.buckets.push((le.parse().unwrap_or(f64::INFINITY), value));
-        } else if line.starts_with("http_request_duration_seconds_sum") {
-            h.sum = value;
-        } else if line.starts_with("http_request_duration_seconds_count") {
-            h.count = value;
-        }
-    }
-    h.buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
-    h
-}
-
-/// A `Vm*` line of `/proc/self/status`, in KiB (0 where there is no such file).
-fn proc_status_kib(key: &str) -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with(&format!("{key}:")))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0)
-}
-
-fn print_table(rows: &[Row]) {
-    let fmt = |v: f64, unit: &str| match unit {
-        "" => format!("{v:.0}"),
-        _ => format!("{v:.2} {unit}"),
-    };
-    println!(
-        "{:<55} {:>12} {:>12} {:>8} {:>9} {:>5}  baseline is",
-        "figure", "value", "baseline", "ratio", "goal", "met?"
-    );
-    println!("{}", "-".repeat(125));
-    for r in rows {
-        let baseline = r.baseline.map_or("-".into(), |b| fmt(b, r.unit));
-        let ratio = r.baseline.map_or("-".into(), |b| format!("{:.2}x", r.value / b));
-        let op = if r.at_least { ">=" } else { "<" };
-        let goal = r.goal.map_or("-".into(), |g| format!("{op} {}", fmt(g, r.unit)));
-        let met = r.met().map_or("-", |met| if met { "yes" } else { "NO" });
-        println!(
-            "{:<55} {:>12} {:>12} {:>8} {:>9} {:>5}  {}",
-            r.figure,
-            fmt(r.value, r.unit),
-            baseline,
-            ratio,
-            goal,
-            met,
-            r.baseline_is
-        );
-    }
-    println!();
 }

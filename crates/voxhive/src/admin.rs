@@ -1,8 +1,9 @@
-//! Admin verbs run from the shell on the server's database: accounts, passwords, API tokens.
+//! Admin verbs run from the shell on the server's database: accounts, passwords, API tokens,
+//! and the doctor that checks the Usage & Cost rollups against the calls.
 
 use anyhow::{anyhow, bail};
 use voxhive_core::{password, secret, Email, Role};
-use voxhive_store::{Store, User};
+use voxhive_store::{RollupCheck, Store, User};
 
 /// The name of the workspace `user add --owner` creates when none is given.
 pub const DEFAULT_WORKSPACE: &str = "Default";
@@ -127,4 +128,44 @@ pub async fn create_token(store: &Store, email: &str, workspace: Option<&str>, n
         )
         .await?;
     Ok(token)
+}
+
+/// Recomputes every workspace's rollups from its calls; each workspace's name with what was
+/// found (and repaired).
+pub async fn doctor(store: &Store) -> anyhow::Result<Vec<(String, RollupCheck)>> {
+    let mut report = Vec::new();
+    for workspace in store.all_workspaces().await? {
+        let check = store.recompute_rollups(workspace.id).await?;
+        report.push((workspace.name, check));
+    }
+    Ok(report)
+}
+
+/// The doctor's findings as lines for people.
+pub fn doctor_lines(report: &[(String, RollupCheck)]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (name, check) in report {
+        if check.is_clean() {
+            lines.push(format!("{name}: the rollups match the calls."));
+            continue;
+        }
+        lines.push(format!(
+            "{name}: {} rollup row(s) differed from the calls and {} call(s) were filed under the wrong day; repaired.",
+            check.differences.len(),
+            check.misdated_calls
+        ));
+        for d in &check.differences {
+            lines.push(format!(
+                "  {} connection {} assistant {}: expected {} call(s) and {} micro-USD, found {} and {}",
+                d.day,
+                d.connection_id,
+                d.remote_assistant_id.as_deref().unwrap_or("(none)"),
+                d.expected.calls,
+                d.expected.cost_micro_usd,
+                d.actual.calls,
+                d.actual.cost_micro_usd
+            ));
+        }
+    }
+    lines
 }

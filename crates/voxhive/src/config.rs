@@ -13,6 +13,7 @@ pub const KNOWN_ENV: &[&str] = &[
     "VOXHIVE_DATA_DIR",
     "VOXHIVE_DATABASE_URL",
     "VOXHIVE_DATABASE_URL_FILE",
+    "VOXHIVE_ARCHIVE_URL",
     "VOXHIVE_PUBLIC_URL",
     "VOXHIVE_SECURE_COOKIES",
     "VOXHIVE_TRUST_PROXY",
@@ -40,6 +41,9 @@ pub struct Config {
     pub master_key_file: Option<PathBuf>,
     /// `sqlite:PATH` or `postgres://…`; defaults to `voxhive.db` in the data directory.
     pub database_url: Option<String>,
+    /// Where call recordings are archived: `file://DIR` or `s3://BUCKET/PREFIX` (credentials from
+    /// the `AWS_*` variables), or `off`; defaults to `recordings` in the data directory.
+    pub archive_url: Option<String>,
     /// The URL users reach VoxHive at, used in links VoxHive shows; defaults to `http://BIND`.
     pub public_url: Option<String>,
     /// Mark cookies Secure: set when VoxHive is served over HTTPS.
@@ -75,6 +79,7 @@ impl Default for Config {
             bind: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("voxhive-data"),
             database_url: None,
+            archive_url: None,
             master_key_file: None,
             public_url: None,
             secure_cookies: false,
@@ -123,6 +128,9 @@ impl Config {
             })?;
             self.database_url = Some(url.trim().to_string());
         }
+        if let Ok(url) = std::env::var("VOXHIVE_ARCHIVE_URL") {
+            self.archive_url = Some(url);
+        }
         if let Ok(path) = std::env::var("VOXHIVE_MASTER_KEY_FILE") {
             self.master_key_file = Some(path.into());
         }
@@ -159,6 +167,20 @@ impl Config {
             }),
             None => Ok(DatabaseUrl::sqlite_file(&self.data_dir.join("voxhive.db"))),
         }
+    }
+
+    /// The recording archive in force: the configured one, or `recordings` in the data
+    /// directory; `None` when archiving is `off`.
+    pub fn archive(&self) -> Result<Option<voxhive_sync::archive::Archive>, ConfigError> {
+        let archived = match self.archive_url.as_deref() {
+            Some("off") => return Ok(None),
+            Some(url) => voxhive_sync::archive::Archive::from_url(url),
+            None => voxhive_sync::archive::Archive::local(&self.data_dir.join("recordings")),
+        };
+        archived.map(Some).map_err(|e| ConfigError::Value {
+            name: "archive_url",
+            message: e.to_string(),
+        })
     }
 
     /// The flag that points a command at this configuration's database, for hints printed to users.
@@ -242,6 +264,30 @@ mod tests {
         let err = Config::from_file(file.path()).unwrap_err().to_string();
         assert!(err.contains("databse_url"), "{err}");
         assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn the_archive_defaults_to_the_data_dir_and_a_bad_url_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            data_dir: dir.path().to_path_buf(),
+            ..Config::default()
+        };
+        assert!(config.archive().unwrap().is_some());
+        assert!(dir.path().join("recordings").is_dir());
+        let off = Config {
+            archive_url: Some("off".into()),
+            ..Config::default()
+        };
+        assert!(off.archive().unwrap().is_none());
+        let file = write("archive_url = \"ftp://somewhere\"\n");
+        let err = Config::from_file(file.path())
+            .unwrap()
+            .archive()
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("invalid value for archive_url:"), "{err}");
+        assert!(err.contains("use file://DIRECTORY or s3://BUCKET/PREFIX"), "{err}");
     }
 
     #[test]

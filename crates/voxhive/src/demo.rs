@@ -48,6 +48,7 @@ pub async fn run(config: &mut Config, port: u16, sim_port: u16) -> anyhow::Resul
     let workspace_id = seed_account(&running.store).await?;
     connect_simulator(&running.store, &running.master_key, workspace_id, &sim.base_url()).await?;
     import_assistants(&running.store, workspace_id, &sim.base_url()).await?;
+    set_budget(&running.store, workspace_id).await?;
     println!("VoxHive demo is running at http://{}", running.addr);
     println!("Sign in with e-mail {DEMO_EMAIL} and password {DEMO_PASSWORD}");
     println!("Provider simulator (Vapi and ElevenLabs): {}", sim.base_url());
@@ -82,7 +83,8 @@ pub async fn seed_account(store: &Store) -> anyhow::Result<i64> {
     Ok(ws.id)
 }
 
-/// Imports the simulator's assistants into the demo workspace (idempotent).
+/// Imports the simulator's assistants into the demo workspace (idempotent) and queues the
+/// reading of their calls (the server's job runner does it in the background).
 async fn import_assistants(store: &Store, workspace_id: i64, base_url: &str) -> anyhow::Result<()> {
     for connection in store.connections(workspace_id).await? {
         let Some((_, _, api_key)) = DEMO_CONNECTIONS.iter().find(|(label, _, _)| *label == connection.label) else {
@@ -91,6 +93,24 @@ async fn import_assistants(store: &Store, workspace_id: i64, base_url: &str) -> 
         let kind: ProviderKind = connection.provider.parse()?;
         let client = build_client(ClientConfig::new(kind, *api_key, Some(base_url.to_string())));
         voxhive_sync::import_assistants(store, client.as_ref(), &connection, None, &|_, _| {}).await?;
+        voxhive_sync::enqueue_call_sync(store, workspace_id, connection.id, true).await?;
+    }
+    Ok(())
+}
+
+/// The demo workspace's monthly budget, in micro-USD ($300), set once.
+const DEMO_BUDGET_MICRO_USD: i64 = 300_000_000;
+
+/// Gives the demo workspace a monthly budget, so Budgets & Alerts has something to show.
+async fn set_budget(store: &Store, workspace_id: i64) -> anyhow::Result<()> {
+    if store.budgets(workspace_id).await?.is_empty() {
+        store
+            .create_budget(
+                workspace_id,
+                voxhive_store::BudgetScope::Workspace,
+                DEMO_BUDGET_MICRO_USD,
+            )
+            .await?;
     }
     Ok(())
 }

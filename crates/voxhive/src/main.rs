@@ -54,6 +54,9 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Recompute the Usage & Cost rollups of every workspace from its calls, report each
+    /// difference and repair it. Exits 0 when all matched, 3 when something was repaired.
+    Doctor,
     /// Manage the master key that seals provider API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -167,6 +170,7 @@ fn main() -> ExitCode {
         Command::Export(args) => runtime.block_on(config_as_code::export(args)),
         Command::Plan(args) => runtime.block_on(config_as_code::plan(args)),
         Command::Apply(args) => runtime.block_on(config_as_code::apply(args)),
+        Command::Doctor => runtime.block_on(doctor(config)),
         command => runtime.block_on(run(command, config)).map(|()| ExitCode::SUCCESS),
     };
     match outcome {
@@ -213,6 +217,16 @@ fn read_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
     } else {
         Ok((admin::generate_password(), true))
     }
+}
+
+async fn doctor(config: Config) -> anyhow::Result<ExitCode> {
+    let store = server::open_store(&config).await?;
+    let report = admin::doctor(&store).await?;
+    for line in admin::doctor_lines(&report) {
+        println!("{line}");
+    }
+    let clean = report.iter().all(|(_, check)| check.is_clean());
+    Ok(if clean { ExitCode::SUCCESS } else { ExitCode::from(3) })
 }
 
 async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
@@ -281,7 +295,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Export(_) | Command::Plan(_) | Command::Apply(_) => unreachable!("run in main"),
+        Command::Export(_) | Command::Plan(_) | Command::Apply(_) | Command::Doctor => unreachable!("run in main"),
         Command::Token(TokenCommand::Create { email, workspace, name }) => {
             let store = server::open_store(&config).await?;
             let token = admin::create_token(&store, &email, workspace.as_deref(), &name).await?;

@@ -71,6 +71,7 @@ impl Running {
 pub async fn start(config: &Config) -> anyhow::Result<Running> {
     let store = open_store(config).await?;
     let (master_key, _) = crate::master_key::load(config, &store).await?;
+    let archive = config.archive()?;
     let listener = TcpListener::bind(&config.bind).await.map_err(|e| {
         anyhow!(
             "cannot listen on {}: {e}; is another VoxHive running? Choose another address with --bind or VOXHIVE_BIND",
@@ -78,8 +79,8 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
         )
     })?;
     let addr = listener.local_addr()?;
-    let state = AppState::new(store.clone(), config.web(addr), master_key.clone());
-    let runner = JobRunner::new(store.clone(), state.master_key.clone(), state.job_wake.clone());
+    let state = AppState::new(store.clone(), config.web(addr), master_key.clone(), archive.clone());
+    let runner = JobRunner::new(store.clone(), state.master_key.clone(), state.job_wake.clone()).with_archive(archive);
     let app = build_app(state).into_make_service_with_connect_info::<SocketAddr>();
 
     let (tx, rx) = oneshot::channel::<()>();

@@ -5,11 +5,12 @@ mod collections;
 mod cursor;
 mod outbound;
 pub(crate) mod views;
+mod webhooks;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use reqwest::header::HeaderName;
-use reqwest::Method;
+use reqwest::header::{HeaderName, CONTENT_RANGE, CONTENT_TYPE, RANGE};
+use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::doc::RemoteDoc;
@@ -17,7 +18,7 @@ use crate::http::{segment, Body, Http, Multipart, Request};
 use crate::pager::FixedPager;
 use crate::writable::without;
 use crate::{
-    AccountSummary, CallQuery, Capabilities, ClientConfig, FileUpload, Pager, ProviderClient, ProviderError,
+    AccountSummary, AudioBody, CallQuery, Capabilities, ClientConfig, FileUpload, Pager, ProviderClient, ProviderError,
     ProviderKind, Resource,
 };
 use collections::{collection, read_only, AGENTS, CONVERSATIONS, DOCUMENTS, EL, MAX_PAGE, PHONE_NUMBERS, TOOLS};
@@ -207,5 +208,26 @@ impl ProviderClient for ElevenLabsClient {
         };
         let request = Request::new(Method::POST, format!("{}/file", DOCUMENTS.path)).body(Body::Multipart(&form));
         self.create_then_get(Resource::Files, request, "id").await
+    }
+
+    async fn call_audio(&self, call_id: &str, range: Option<&str>) -> Result<AudioBody, ProviderError> {
+        let path = format!("{}/{}/audio", CONVERSATIONS.path, segment(call_id));
+        let mut request = Request::new(Method::GET, path).target("conversation recording", call_id);
+        if let Some(range) = range {
+            request = request.header(RANGE, range);
+        }
+        let reply = self.http.send(&request).await?;
+        let header = |name| reply.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Ok(AudioBody {
+            content_type: header(CONTENT_TYPE),
+            content_range: (reply.status == StatusCode::PARTIAL_CONTENT)
+                .then(|| header(CONTENT_RANGE))
+                .flatten(),
+            bytes: reply.body,
+        })
+    }
+
+    async fn register_webhook(&self, url: &str, name: &str) -> Result<Option<String>, ProviderError> {
+        webhooks::register(&self.http, url, name).await
     }
 }

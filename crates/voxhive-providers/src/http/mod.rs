@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use jiff::Timestamp;
-use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use tokio::sync::Semaphore;
@@ -53,6 +53,8 @@ pub(crate) struct Request<'a> {
     pub body: Body<'a>,
     /// What the path points at ("assistant", id), so a 404 names it.
     pub target: Option<(&'static str, &'a str)>,
+    /// Extra request headers, such as `Range`.
+    pub headers: Vec<(HeaderName, String)>,
 }
 
 impl<'a> Request<'a> {
@@ -64,7 +66,14 @@ impl<'a> Request<'a> {
             query: Vec::new(),
             body: Body::Empty,
             target: None,
+            headers: Vec::new(),
         }
+    }
+
+    /// Adds a request header.
+    pub fn header(mut self, name: HeaderName, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
     }
 
     /// Adds a query parameter.
@@ -99,6 +108,10 @@ impl<'a> Request<'a> {
 pub(crate) struct Reply {
     /// The raw body.
     pub body: Bytes,
+    /// The status, such as 200 or 206.
+    pub status: StatusCode,
+    /// The response headers.
+    pub headers: HeaderMap,
 }
 
 impl Reply {
@@ -174,12 +187,24 @@ impl Http {
                 self.attempt(request, auth).await
             };
             let (failure, body) = match outcome {
-                Ok((status, _, body)) if status.is_success() => return Ok(Reply { body }),
-                // The earlier attempt did delete it; only its answer was lost.
-                Ok((StatusCode::NOT_FOUND, _, _)) if request.method == Method::DELETE && attempt > 1 => {
-                    return Ok(Reply { body: Bytes::new() })
+                Ok(answer) if answer.status.is_success() => {
+                    return Ok(Reply {
+                        body: answer.body,
+                        status: answer.status,
+                        headers: answer.headers,
+                    })
                 }
-                Ok((status, retry_after, body)) => (Failure::Status(status.as_u16(), retry_after), body),
+                // The earlier attempt did delete it; only its answer was lost.
+                Ok(answer)
+                    if answer.status == StatusCode::NOT_FOUND && request.method == Method::DELETE && attempt > 1 =>
+                {
+                    return Ok(Reply {
+                        body: Bytes::new(),
+                        status: StatusCode::NO_CONTENT,
+                        headers: HeaderMap::new(),
+                    })
+                }
+                Ok(answer) => (Failure::Status(answer.status.as_u16(), answer.retry_after), answer.body),
                 Err(failure) => (failure, Bytes::new()),
             };
             match retry::decide(request.replay(), failure, attempt, self.max_attempts) {
@@ -199,12 +224,15 @@ impl Http {
         &self,
         request: &Request<'_>,
         (header, value): &(HeaderName, HeaderValue),
-    ) -> Result<(StatusCode, Option<Duration>, Bytes), Failure> {
+    ) -> Result<Answer, Failure> {
         let url = format!("{}{}", self.base_url, request.path);
         let mut builder = self
             .client
             .request(request.method.clone(), url)
             .header(header, value.clone());
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
         if !request.query.is_empty() {
             builder = builder.query(&request.query);
         }
@@ -220,12 +248,18 @@ impl Http {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| retry::parse_retry_after(v, Timestamp::now()));
+        let headers = response.headers().clone();
         let body = response
             .bytes()
             .await
             .map_err(|e| self.transport_failure(request, &e))?;
         tracing::debug!(provider = %self.kind, method = %request.method, path = %request.path, status = status.as_u16(), bytes = body.len(), "provider answered");
-        Ok((status, retry_after, body))
+        Ok(Answer {
+            status,
+            retry_after,
+            headers,
+            body,
+        })
     }
 
     fn transport_failure(&self, request: &Request<'_>, error: &reqwest::Error) -> Failure {
@@ -239,6 +273,14 @@ impl Http {
         tracing::debug!(provider = %self.kind, method = %request.method, path = %request.path, ?failure, error = %error, "provider request failed");
         failure
     }
+}
+
+/// What one attempt got back.
+struct Answer {
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    headers: HeaderMap,
+    body: Bytes,
 }
 
 fn multipart_form(upload: &Multipart) -> reqwest::multipart::Form {

@@ -182,4 +182,10 @@ impl ProviderClient for VapiClient {
         let created = self.http.send(&request).await?.json(ProviderKind::Vapi)?;
         self.doc(Resource::Files, created)
     }
+
+    /// Vapi sends events to each assistant's `server.url` with the headers set there: VoxHive
+    /// chooses the secret and the user puts it in the assistant's server settings.
+    async fn register_webhook(&self, _url: &str, _name: &str) -> Result<Option<String>, ProviderError> {
+        Ok(None)
+    }
 }

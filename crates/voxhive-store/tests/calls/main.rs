@@ -4,8 +4,11 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod analytics;
 mod history;
 mod properties;
+mod recording_archive;
+mod retention;
 mod upsert;
 mod usage;
 mod webhooks;

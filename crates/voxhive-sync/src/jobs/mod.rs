@@ -1,5 +1,5 @@
-//! Background jobs: imports and bulk pushes queued in the database and run by a [`JobRunner`]
-//! in every server instance, with progress the pages and the API read back.
+//! Background jobs: imports, bulk pushes and call syncs queued in the database and run by a
+//! [`JobRunner`] in every server instance, with progress the pages and the API read back.
 
 mod runner;
 mod work;
@@ -7,7 +7,7 @@ mod work;
 use serde::{Deserialize, Serialize};
 use voxhive_store::Store;
 
-pub use runner::JobRunner;
+pub use runner::{JobRunner, POLL_CALLS_EVERY};
 pub use work::{PushFailure, PushReport};
 
 use crate::SyncError;
@@ -27,15 +27,69 @@ pub enum JobSpec {
         assistant_ids: Vec<i64>,
         user_id: Option<i64>,
     },
+    /// Poll a connection's calls: incrementally, or the whole history when `backfill`.
+    SyncCalls { connection_id: i64, backfill: bool },
 }
 
 /// Queues `spec` in `workspace_id`; returns the job id. Wake a runner to start it at once.
 pub async fn enqueue(store: &Store, workspace_id: i64, spec: &JobSpec) -> Result<i64, SyncError> {
-    let payload = serde_json::to_value(spec).expect("a job spec serializes");
-    // The `kind` column is the variant's serde tag, so the two can never disagree.
-    let kind = payload["kind"]
-        .as_str()
-        .expect("a job spec is tagged by kind")
-        .to_owned();
+    let (kind, payload) = spec.stored();
     Ok(store.enqueue_job(workspace_id, &kind, &payload).await?)
+}
+
+/// Queues a call sync of `connection_id` unless one is already queued or running for it (on any
+/// instance); returns the new job's id, or `None` when one was pending.
+pub async fn enqueue_call_sync(
+    store: &Store,
+    workspace_id: i64,
+    connection_id: i64,
+    backfill: bool,
+) -> Result<Option<i64>, SyncError> {
+    let (kind, payload) = JobSpec::SyncCalls {
+        connection_id,
+        backfill,
+    }
+    .stored();
+    Ok(store
+        .enqueue_job_unless_pending(workspace_id, &kind, &payload, &call_sync_key(connection_id))
+        .await?)
+}
+
+/// Starts a call sync of `connection_id`, or finds the one already queued or running; its job id.
+pub async fn start_call_sync(
+    store: &Store,
+    workspace_id: i64,
+    connection_id: i64,
+    backfill: bool,
+) -> Result<i64, SyncError> {
+    // A pending sync can finish between the two steps; a few rounds settle it.
+    for _ in 0..3 {
+        if let Some(id) = enqueue_call_sync(store, workspace_id, connection_id, backfill).await? {
+            return Ok(id);
+        }
+        if let Some(id) = store.pending_job(&call_sync_key(connection_id)).await? {
+            return Ok(id);
+        }
+    }
+    Err(SyncError::Connection(
+        "the call sync could not be queued: try again".into(),
+    ))
+}
+
+/// The key that keeps one call sync per connection pending at a time.
+fn call_sync_key(connection_id: i64) -> String {
+    format!("sync_calls:{connection_id}")
+}
+
+impl JobSpec {
+    /// The `kind` column and the payload: the kind is the variant's serde tag, so the two can
+    /// never disagree.
+    fn stored(&self) -> (String, serde_json::Value) {
+        let payload = serde_json::to_value(self).expect("a job spec serializes");
+        let kind = payload["kind"]
+            .as_str()
+            .expect("a job spec is tagged by kind")
+            .to_owned();
+        (kind, payload)
+    }
 }

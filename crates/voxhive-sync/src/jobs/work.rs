@@ -13,7 +13,7 @@ use voxhive_providers::ProviderClient;
 use voxhive_store::{Job, Store};
 
 use super::JobSpec;
-use crate::{audited_push, connection_client, import_assistants, PushOutcome, SyncError};
+use crate::{audited_push, connection_client, import_assistants, sync_calls, PushOutcome, SyncError};
 
 /// How many assistants a bulk push sends at once (each client also limits its own concurrency).
 const PUSH_CONCURRENCY: usize = 4;
@@ -71,7 +71,34 @@ pub(crate) async fn execute(
         JobSpec::PushAssistants { assistant_ids, user_id } => {
             push_many(store, master_key, workspace_id, &assistant_ids, user_id, progress).await
         }
+        JobSpec::SyncCalls {
+            connection_id,
+            backfill,
+        } => poll_calls(store, master_key, workspace_id, connection_id, backfill, progress).await,
     }
+}
+
+async fn poll_calls(
+    store: &Store,
+    master_key: &MasterKey,
+    workspace_id: i64,
+    connection_id: i64,
+    backfill: bool,
+    progress: &Progress,
+) -> Result<Value, SyncError> {
+    let connection = store
+        .connection(workspace_id, connection_id)
+        .await?
+        .ok_or_else(|| SyncError::Connection("the connection was removed".into()))?;
+    let client = connection_client(master_key, &connection)?;
+    let report = sync_calls(store, client.as_ref(), &connection, backfill, &|done, total| {
+        progress.send_replace((done, total));
+    })
+    .await?;
+    let mut result = serde_json::to_value(&report).expect("a report serializes");
+    result["connection"] = json!(connection.label);
+    result["backfill"] = json!(backfill);
+    Ok(result)
 }
 
 async fn import(
@@ -98,12 +125,15 @@ async fn import(
         },
     )
     .await?;
+    // Calls that arrived before their assistant was imported are linked to it now.
+    let linked_calls = store.link_unlinked_calls(connection.id).await?;
     let detail = json!({"connection_id": connection.id, "created": report.created, "pulled": report.pulled, "conflicts": report.conflicts, "remote_deleted": report.remote_deleted});
     store
         .record_audit(workspace_id, user_id, "assistants.import", &connection.label, &detail)
         .await?;
     let mut result = serde_json::to_value(&report).expect("a report serializes");
     result["connection"] = json!(connection.label);
+    result["linked_calls"] = json!(linked_calls);
     Ok(result)
 }
 

@@ -1,9 +1,14 @@
 //! The JSON API under `/api/v1`, authenticated by bearer tokens, described by an OpenAPI document.
 
 mod assistants;
+mod budgets;
+mod call_sync;
+mod calls;
 mod connections;
 mod jobs;
 mod me;
+mod usage;
+mod webhooks;
 
 use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
@@ -28,6 +33,12 @@ pub fn router() -> Router<AppState> {
         )
         .route("/connections/{id}/test", post(connections::test_connection))
         .route("/connections/{id}/import", post(assistants::import_connection))
+        .route("/connections/{id}/sync-calls", post(call_sync::sync_calls))
+        .route(
+            "/connections/{id}/webhook",
+            get(webhooks::show_webhook).put(webhooks::set_webhook_secret),
+        )
+        .route("/connections/{id}/webhook/rotate", post(webhooks::rotate_webhook))
         .route(
             "/assistants",
             get(assistants::list_assistants).post(assistants::create_assistant),
@@ -46,6 +57,16 @@ pub fn router() -> Router<AppState> {
         .route("/assistants/{id}/revisions", get(assistants::list_revisions))
         .route("/assistants/{id}/diff", get(assistants::diff_revisions))
         .route("/assistants/{id}/rollback", post(assistants::rollback_assistant))
+        .route("/budgets", get(budgets::list_budgets).post(budgets::create_budget))
+        .route(
+            "/budgets/{id}",
+            get(budgets::show_budget)
+                .patch(budgets::change_budget)
+                .delete(budgets::delete_budget),
+        )
+        .route("/calls", get(calls::list_calls))
+        .route("/calls/{id}", get(calls::show_call))
+        .route("/usage", get(usage::show_usage))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .fallback(|| async { ApiError(AppError::NotFound).into_response() })
 }
@@ -63,6 +84,9 @@ pub fn router() -> Router<AppState> {
         connections::test_connection,
         connections::delete_connection,
         assistants::import_connection,
+        webhooks::show_webhook,
+        webhooks::rotate_webhook,
+        webhooks::set_webhook_secret,
         assistants::list_assistants,
         assistants::create_assistant,
         assistants::show_assistant,
@@ -76,6 +100,15 @@ pub fn router() -> Router<AppState> {
         assistants::delete_assistant,
         jobs::push_many,
         jobs::show_job,
+        calls::list_calls,
+        calls::show_call,
+        call_sync::sync_calls,
+        budgets::list_budgets,
+        budgets::create_budget,
+        budgets::show_budget,
+        budgets::change_budget,
+        budgets::delete_budget,
+        usage::show_usage,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),

@@ -168,6 +168,7 @@ impl Auth {
                 .await?,
             csrf: self.signed_in.session.csrf_token.clone(),
             flash: self.flash.clone(),
+            budget_alert: crate::budgets::banner(state, self.workspace_id()).await?,
             assets: crate::assets::urls(),
             nav: crate::nav::NAV,
         })

@@ -80,25 +80,3 @@ coming_soon!(
         "The log of events received"
     ]
 );
-coming_soon!(
-    calls,
-    "Call History",
-    "/calls",
-    "Every call of every assistant, with transcripts, recordings and costs.",
-    [
-        "Filters, sorting and CSV export",
-        "Full-text search over transcripts",
-        "Recordings kept after the provider deletes them"
-    ]
-);
-coming_soon!(
-    analytics,
-    "Analytics",
-    "/analytics",
-    "How your assistants perform over time.",
-    [
-        "Success rate and duration over time",
-        "Why calls end",
-        "Calls by hour and weekday"
-    ]
-);

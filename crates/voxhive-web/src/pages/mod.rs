@@ -1,9 +1,15 @@
 //! Server-rendered pages of the signed-in product, one module per page.
 
+mod analytics;
 mod assistant_form;
 mod assistants;
+mod budgets;
+mod call_detail;
+mod call_recording;
+mod calls;
 mod coming_soon;
 mod jobs;
+mod monitor_params;
 mod providers;
 mod start;
 mod team;
@@ -51,16 +57,40 @@ pub fn router() -> Router<AppState> {
         .route("/tools", get(coming_soon::tools))
         .route("/phone-numbers", get(coming_soon::phone_numbers))
         .route("/webhooks", get(coming_soon::webhooks))
-        .route("/calls", get(coming_soon::calls))
-        .route("/analytics", get(coming_soon::analytics))
+        .route("/calls", get(calls::show_calls))
+        .route("/calls/export.csv", get(calls::export_calls))
+        .route("/calls/{id}", get(call_detail::show_call))
+        .route("/calls/{id}/recording", get(call_recording::play_recording))
+        .route("/analytics", get(analytics::show_analytics))
         .route(
             "/settings/providers",
             get(providers::show_providers).post(providers::add_connection),
         )
         .route("/settings/providers/{id}/test", post(providers::test_connection))
+        .route("/settings/providers/{id}/sync-calls", post(providers::sync_calls))
         .route("/settings/providers/{id}/remove", post(providers::remove_connection))
         .route("/settings/providers/{id}/rate", post(providers::set_credit_rate))
+        .route(
+            "/settings/providers/{id}/webhook/reveal",
+            post(providers::reveal_webhook_secret),
+        )
+        .route(
+            "/settings/providers/{id}/webhook/rotate",
+            post(providers::rotate_webhook_secret),
+        )
+        .route(
+            "/settings/providers/{id}/webhook/secret",
+            post(providers::set_webhook_secret),
+        )
         .route("/connections/active", post(providers::choose_active))
+        .route(
+            "/settings/budgets",
+            get(budgets::show_budgets).post(budgets::create_budget),
+        )
+        .route("/settings/budgets/{id}/amount", post(budgets::change_budget))
+        .route("/settings/budgets/{id}/delete", post(budgets::delete_budget))
+        .route("/settings/alerts", post(budgets::save_settings))
+        .route("/settings/alerts/test", post(budgets::test_webhook))
         .route("/settings/team", get(team::show_team))
         .route("/settings/team/invite", post(team::invite_member))
         .route("/settings/team/members/{id}/role", post(team::change_role))

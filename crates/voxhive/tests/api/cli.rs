@@ -272,3 +272,51 @@ fn the_master_key_is_created_private_checked_at_start_and_rotated() {
     assert!(stderr(&out).contains("none was found"), "{}", stderr(&out));
     assert!(!key_file.exists());
 }
+
+#[test]
+fn doctor_reports_rollups_that_match_and_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        voxhive(dir.path()).args([
+            "user",
+            "add",
+            "--owner",
+            "--email",
+            "ada@example.com",
+            "--password-stdin",
+        ]),
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(voxhive(dir.path()).arg("doctor"), "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "Default: the rollups match the calls."
+    );
+}
+
+#[tokio::test]
+async fn doctor_finds_and_repairs_a_rollup_that_drifted_from_the_calls() {
+    let app = crate::support::spawn_app().await;
+    app.add_user("ada@example.com", "Acme", voxhive_core::Role::Owner).await;
+    let ws = app.workspace_id("Acme").await;
+    let connection = app.stored_connection(ws, "vapi", "Agency").await;
+    let call = voxhive_store::NewCall {
+        cost_micro_usd: 250_000,
+        ..crate::support::call(connection.id, "call-1", voxhive_core::time::now_ms())
+    };
+    app.store().upsert_calls(&[call]).await.unwrap();
+    app.execute_sql("UPDATE call_rollups SET cost_micro_usd = cost_micro_usd + 1")
+        .await;
+
+    let report = voxhive::admin::doctor(app.store()).await.unwrap();
+    let lines = voxhive::admin::doctor_lines(&report);
+    assert!(lines[0].starts_with("Acme: 1 rollup row(s) differed"), "{lines:?}");
+    assert!(
+        lines[1].ends_with("expected 1 call(s) and 250000 micro-USD, found 1 and 250001"),
+        "{lines:?}"
+    );
+    let again = voxhive::admin::doctor(app.store()).await.unwrap();
+    assert!(again.iter().all(|(_, check)| check.is_clean()), "repaired: {again:?}");
+}

@@ -53,12 +53,20 @@ async fn the_api_answers_who_a_token_acts_as_and_matches_its_openapi_document() 
             "/assistants/{id}/push",
             "/assistants/{id}/revisions",
             "/assistants/{id}/rollback",
+            "/budgets",
+            "/budgets/{id}",
+            "/calls",
+            "/calls/{id}",
             "/connections",
             "/connections/{id}",
             "/connections/{id}/import",
+            "/connections/{id}/sync-calls",
             "/connections/{id}/test",
+            "/connections/{id}/webhook",
+            "/connections/{id}/webhook/rotate",
             "/jobs/{id}",
-            "/me"
+            "/me",
+            "/usage"
         ],
         "every route of /api/v1 is documented, and nothing else"
     );

@@ -4,8 +4,12 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod analytics;
 mod assistants;
 mod auth;
+mod budgets;
+mod call_sync;
+mod calls;
 mod cli;
 mod config_as_code;
 mod connections;
@@ -13,5 +17,8 @@ mod isolation;
 mod jobs;
 mod json_api;
 mod ops;
+mod recordings;
 mod roles;
 mod secrets;
+mod usage;
+mod webhooks;

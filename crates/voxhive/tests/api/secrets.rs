@@ -1,15 +1,18 @@
 //! Provider keys never appear in plaintext in an HTTP response, a log line, or the database file.
 
 use std::io::Read;
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
 use crate::support::{spawn_sim, PASSWORD};
 
+const ADA: &str = "ada@example.com";
+
 /// Reads the port out of "VoxHive is listening on http://127.0.0.1:PORT" in a growing log file.
-fn wait_for_url(log: &std::path::Path) -> String {
+fn wait_for_url(log: &Path) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         let text = std::fs::read_to_string(log).unwrap_or_default();
@@ -24,57 +27,91 @@ fn wait_for_url(log: &std::path::Path) -> String {
     );
 }
 
+/// Runs a verb of the binary on the SQLite database in `dir`, feeding it `stdin`; returns its output.
+fn run_verb(dir: &Path, args: &[&str], stdin: &str) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_voxhive"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("VOXHIVE_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Creates `ADA`, owner of "Acme", in `dir` through the CLI; returns an API token of hers.
+pub(crate) fn owner_token_by_cli(dir: &Path) -> String {
+    let add = [
+        "user",
+        "add",
+        "--owner",
+        "--email",
+        ADA,
+        "--workspace",
+        "Acme",
+        "--password-stdin",
+    ];
+    run_verb(dir, &add, &format!("{PASSWORD}\n"));
+    run_verb(dir, &["token", "create", "--email", ADA], "")
+        .trim()
+        .to_string()
+}
+
+/// `voxhive serve` on `dir`, logging everything it can to `log` for the test to read afterwards.
+pub(crate) struct LoggingServer {
+    process: Child,
+    /// Its base URL, such as `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl LoggingServer {
+    pub(crate) fn start(dir: &Path, log: &Path) -> Self {
+        let file = std::fs::File::create(log).unwrap();
+        let process = Command::new(env!("CARGO_BIN_EXE_voxhive"))
+            .arg("--data-dir")
+            .arg(dir)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env_remove("VOXHIVE_DATABASE_URL")
+            .env("VOXHIVE_LOG", "trace")
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
+            .spawn()
+            .unwrap();
+        let url = wait_for_url(log);
+        LoggingServer { process, url }
+    }
+
+    /// Sends SIGTERM and asserts a clean exit.
+    pub(crate) fn stop(mut self) {
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(self.process.id().to_string())
+            .status()
+            .unwrap();
+        assert!(self.process.wait().unwrap().success());
+    }
+}
+
+/// What the database file and its write-ahead log hold, as bytes.
+pub(crate) fn database_bytes(dir: &Path) -> Vec<u8> {
+    let mut database = std::fs::read(dir.join("voxhive.db")).unwrap();
+    database.extend(std::fs::read(dir.join("voxhive.db-wal")).unwrap_or_default());
+    database
+}
+
 #[tokio::test]
 async fn no_provider_key_appears_in_a_response_a_log_line_or_the_database_file() {
     let sim = spawn_sim().await;
     let dir = tempfile::tempdir().unwrap();
-    let voxhive = env!("CARGO_BIN_EXE_voxhive");
-    let setup = |args: &[&str], stdin: &str| {
-        let mut child = Command::new(voxhive)
-            .arg("--data-dir")
-            .arg(dir.path())
-            .args(args)
-            .env_remove("VOXHIVE_DATABASE_URL")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success());
-        String::from_utf8(out.stdout).unwrap()
-    };
-    setup(
-        &[
-            "user",
-            "add",
-            "--owner",
-            "--email",
-            "ada@example.com",
-            "--workspace",
-            "Acme",
-            "--password-stdin",
-        ],
-        &format!("{PASSWORD}\n"),
-    );
-    let token = setup(&["token", "create", "--email", "ada@example.com"], "")
-        .trim()
-        .to_string();
-
-    // The server logs everything it can, to a file the test reads afterwards.
+    let token = owner_token_by_cli(dir.path());
     let log_path = dir.path().join("server.log");
-    let log = std::fs::File::create(&log_path).unwrap();
-    let mut server = Command::new(voxhive)
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env_remove("VOXHIVE_DATABASE_URL")
-        .env("VOXHIVE_LOG", "trace")
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let url = wait_for_url(&log_path);
+    let server = LoggingServer::start(dir.path(), &log_path);
+    let url = server.url.clone();
 
     let keys = [
         voxhive_sim::DEFAULT_VAPI_KEYS[0],
@@ -126,12 +163,7 @@ async fn no_provider_key_appears_in_a_response_a_log_line_or_the_database_file()
         .unwrap();
     seen.push_str(&res.text().await.unwrap());
 
-    Command::new("kill")
-        .arg("-TERM")
-        .arg(server.id().to_string())
-        .status()
-        .unwrap();
-    assert!(server.wait().unwrap().success());
+    server.stop();
 
     let mut logs = String::new();
     std::fs::File::open(&log_path)
@@ -139,8 +171,7 @@ async fn no_provider_key_appears_in_a_response_a_log_line_or_the_database_file()
         .read_to_string(&mut logs)
         .unwrap();
     assert!(logs.lines().count() > 20, "the server logged at trace level");
-    let mut database = std::fs::read(dir.path().join("voxhive.db")).unwrap();
-    database.extend(std::fs::read(dir.path().join("voxhive.db-wal")).unwrap_or_default());
+    let database = database_bytes(dir.path());
     for key in keys.iter().chain([&refused]) {
         assert!(!seen.contains(key), "{key} in an HTTP response");
         assert!(!logs.contains(key), "{key} in a log line");

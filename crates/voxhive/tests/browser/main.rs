@@ -10,8 +10,11 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod analytics;
 mod assistants;
+mod calls;
 mod checks;
+mod usage;
 mod webdriver;
 
 use serde_json::json;
@@ -157,6 +160,46 @@ async fn wait_until_still(browser: &Browser, css: &str) {
     .await;
 }
 
+/// Clicks the theme toggle in the top bar and waits until the page is `theme` (`dark` or `light`).
+async fn switch_theme(browser: &Browser, theme: &str) {
+    click(
+        browser,
+        &element(browser, "button.theme-toggle").await,
+        "the theme toggle",
+    )
+    .await;
+    wait_for(&format!("the page is {theme}"), async || {
+        (browser
+            .execute("return document.documentElement.dataset.theme", vec![])
+            .await
+            == json!(theme))
+        .then_some(())
+    })
+    .await;
+}
+
+/// What axe finds wrong with the page, each named after `name`.
+async fn axe_problems(browser: &Browser, name: &str) -> Vec<String> {
+    let violations = axe_violations(browser).await;
+    violations.into_iter().map(|v| format!("{name}: axe {v}")).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seeded data
+// ---------------------------------------------------------------------------------------------
+
+/// An app with `OWNER` in `WORKSPACE` and two connections stored directly (no provider behind
+/// them): "Vapi production" and the ElevenLabs "Support line". Returns the app, the workspace's
+/// id and the two connections' ids.
+async fn app_with_two_connections() -> (support::TestApp, i64, [i64; 2]) {
+    let app = support::spawn_app().await;
+    app.add_user(OWNER, WORKSPACE, Role::Owner).await;
+    let ws = app.workspace_id(WORKSPACE).await;
+    let vapi = app.stored_connection(ws, "vapi", "Vapi production").await.id;
+    let eleven = app.stored_connection(ws, "elevenlabs", "Support line").await.id;
+    (app, ws, [vapi, eleven])
+}
+
 // ---------------------------------------------------------------------------------------------
 // Journeys
 // ---------------------------------------------------------------------------------------------
@@ -213,20 +256,7 @@ async fn a_member_signs_in_visits_every_page_and_signs_out_with_no_accessibility
     // axe checks the pages with the most kinds of components again.
     browser.goto(&app.url("/usage")).await;
     wait_for_path(&browser, "/usage").await;
-    click(
-        &browser,
-        &element(&browser, "button.theme-toggle").await,
-        "the theme toggle",
-    )
-    .await;
-    wait_for("the page is dark", async || {
-        (browser
-            .execute("return document.documentElement.dataset.theme", vec![])
-            .await
-            == json!("dark"))
-        .then_some(())
-    })
-    .await;
+    switch_theme(&browser, "dark").await;
     problems.extend(check_page(&browser, "usage-dark").await);
     for path in ["/settings/team", "/start"] {
         browser.goto(&app.url(path)).await;
@@ -235,28 +265,13 @@ async fn a_member_signs_in_visits_every_page_and_signs_out_with_no_accessibility
             .execute("return document.documentElement.dataset.theme", vec![])
             .await;
         assert_eq!(theme, json!("dark"), "the chosen theme stays on {path}");
-        for violation in axe_violations(&browser).await {
-            problems.push(format!("{} (dark): axe {violation}", slug(path)));
-        }
+        problems.extend(axe_problems(&browser, &format!("{} (dark)", slug(path))).await);
         for error in console_errors(&browser).await {
             problems.push(format!("{} (dark): console error: {error}", slug(path)));
         }
     }
     // Back to light, so the sign-in page below looks as it does for everyone.
-    click(
-        &browser,
-        &element(&browser, "button.theme-toggle").await,
-        "the theme toggle",
-    )
-    .await;
-    wait_for("the page is light", async || {
-        (browser
-            .execute("return document.documentElement.dataset.theme", vec![])
-            .await
-            == json!("light"))
-        .then_some(())
-    })
-    .await;
+    switch_theme(&browser, "light").await;
 
     // Sign out through the user menu.
     click(
@@ -313,11 +328,7 @@ async fn a_wrong_password_shows_only_the_generic_message() {
             "no app page is shown"
         );
     }
-    let mut problems = axe_violations(&browser)
-        .await
-        .into_iter()
-        .map(|v| format!("login with an error: axe {v}"))
-        .collect::<Vec<_>>();
+    let mut problems = axe_problems(&browser, "login with an error").await;
     save_screenshot(&browser, "login-error-desktop").await;
     // A refused sign-in answers 401, which Chromium logs as "Failed to load resource"; that is the
     // right status, not a page error, so only those entries are allowed here.
@@ -403,11 +414,7 @@ async fn at_phone_width_the_menu_button_opens_the_sidebar_and_its_links_work() {
         "the open menu shows the Team link on screen (its left edge is at {left} px)"
     );
     save_screenshot(&browser, "menu-open-phone").await;
-    let mut problems = axe_violations(&browser)
-        .await
-        .into_iter()
-        .map(|v| format!("open phone menu: axe {v}"))
-        .collect::<Vec<_>>();
+    let mut problems = axe_problems(&browser, "open phone menu").await;
 
     click(
         &browser,
@@ -680,7 +687,7 @@ async fn a_new_owner_connects_a_provider_from_start_and_lands_on_the_dashboard()
     wait_for_path(&browser, "/settings/providers").await;
     let rows = browser
         .execute(
-            "return Array.from(document.querySelectorAll('table tbody tr'), r => r.querySelector('td').textContent.trim().split('\\n')[0].trim())",
+            "return Array.from(document.querySelectorAll('table tbody tr'), r => r.querySelector('td strong').textContent.trim())",
             vec![],
         )
         .await;
@@ -740,9 +747,7 @@ async fn a_new_owner_connects_a_provider_from_start_and_lands_on_the_dashboard()
         1,
         "no second connection was created"
     );
-    for violation in axe_violations(&browser).await {
-        problems.push(format!("start with an error: axe {violation}"));
-    }
+    problems.extend(axe_problems(&browser, "start with an error").await);
     // The message sits below the fold, under the fields; the screenshot is of it.
     browser
         .execute_on(&error, "arguments[0].scrollIntoView({ block: 'center' })")

@@ -11,6 +11,10 @@ use sqlx::Connection;
 use voxhive::config::Config;
 use voxhive::Running;
 use voxhive_core::Role;
+use voxhive_store::Connection as StoredConnection;
+
+pub mod seed;
+pub use seed::call;
 
 /// The admin URL of a PostgreSQL server to create test databases on, when set.
 pub fn postgres_admin_url() -> Option<String> {
@@ -57,6 +61,8 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = Config {
         bind: "127.0.0.1:0".into(),
         data_dir: data_dir.path().to_path_buf(),
+        // Seeded calls carry recording URLs on the internet, which the archive would download.
+        archive_url: Some("off".into()),
         ..Config::default()
     };
     if let Some(admin) = postgres_admin_url() {
@@ -193,6 +199,84 @@ impl TestApp {
         client.post(self.url(path)).form(&form).send().await.expect("POST")
     }
 
+    /// Calls the JSON API with `token` and an optional JSON body; returns the status and the
+    /// answer (`null` when it is not JSON).
+    pub async fn api(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (StatusCode, serde_json::Value) {
+        let mut request = client().request(method, self.url(path)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let res = request.send().await.expect("call the JSON API");
+        let status = res.status();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Polls `/api/v1/jobs/{id}` until the job has finished; returns it.
+    pub async fn finished_job(&self, token: &str, id: i64) -> serde_json::Value {
+        for _ in 0..1200 {
+            let (_, job) = self
+                .api(token, reqwest::Method::GET, &format!("/api/v1/jobs/{id}"), None)
+                .await;
+            if job["finished"] == true {
+                return job;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("job {id} did not finish");
+    }
+
+    /// Reads a connection's calls through `POST /api/v1/connections/{id}/sync-calls` (or joins
+    /// the sync already running, such as the one adding a connection starts) and waits for it.
+    pub async fn sync_calls(&self, token: &str, connection: i64, backfill: bool) -> serde_json::Value {
+        let path = format!("/api/v1/connections/{connection}/sync-calls");
+        let (status, job) = self
+            .api(
+                token,
+                reqwest::Method::POST,
+                &path,
+                Some(serde_json::json!({"backfill": backfill})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+        self.finished_job(token, job["id"].as_i64().expect("job id")).await
+    }
+
+    /// The OpenAPI document the server publishes.
+    pub async fn openapi(&self) -> serde_json::Value {
+        let res = client()
+            .get(self.url("/api/v1/openapi.json"))
+            .send()
+            .await
+            .expect("GET openapi.json");
+        res.json().await.expect("the OpenAPI document is JSON")
+    }
+
+    /// The id of the workspace `name`, which must exist.
+    pub async fn workspace_id(&self, name: &str) -> i64 {
+        self.store()
+            .workspace_by_name(name)
+            .await
+            .unwrap()
+            .expect("the workspace exists")
+            .id
+    }
+
+    /// A connection stored directly, with no provider behind it (for seeded calls).
+    pub async fn stored_connection(&self, workspace_id: i64, provider: &str, label: &str) -> StoredConnection {
+        seed::connection(self.store(), workspace_id, provider, label).await
+    }
+
+    /// An assistant stored directly, in sync; returns its id.
+    pub async fn stored_assistant(&self, workspace_id: i64, connection_id: i64, remote_id: &str, name: &str) -> i64 {
+        seed::assistant(self.store(), workspace_id, connection_id, remote_id, name).await
+    }
+
     /// Creates an API token for a user through the admin verb.
     pub async fn token_for(&self, email: &str, workspace: &str) -> String {
         voxhive::admin::create_token(self.store(), email, Some(workspace), "test")
@@ -233,6 +317,26 @@ pub async fn spawn_sim() -> voxhive_sim::SimHandle {
     voxhive_sim::start(config, "127.0.0.1:0".parse().unwrap())
         .await
         .expect("simulator starts")
+}
+
+/// A finished ElevenLabs conversation of the simulator (one with a recording), as its list shows it.
+pub async fn finished_conversation(sim: &voxhive_sim::SimHandle) -> serde_json::Value {
+    let list: serde_json::Value = client()
+        .get(format!("{}/v1/convai/conversations?page_size=100", sim.base_url()))
+        .header("xi-api-key", voxhive_sim::DEFAULT_EL_KEY)
+        .send()
+        .await
+        .expect("list the simulator's conversations")
+        .json()
+        .await
+        .unwrap();
+    list["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["status"] == "done" && c["call_duration_secs"].as_i64().unwrap_or(0) > 0)
+        .expect("the simulator has a finished conversation")
+        .clone()
 }
 
 /// Percent-encodes a query value.
