@@ -235,6 +235,7 @@ impl Store {
             None => {}
         }
         let mut unindexed = "";
+        let mut from = "calls c";
         if !terms.is_empty() {
             match &self.pool {
                 Pool::Sqlite(pool) => {
@@ -246,6 +247,7 @@ impl Store {
                         });
                     };
                     w.add(plan.condition(), query);
+                    from = plan.from();
                 }
                 Pool::Postgres(pool) => {
                     let query = terms.join(" ");
@@ -279,7 +281,7 @@ impl Store {
              SELECT c.id, c.connection_id, c.provider, c.remote_id, c.remote_assistant_id, c.assistant_id, \
              c.status, c.direction, c.customer_number, c.started_at, c.ended_at, c.duration_ms, c.ended_reason, \
              c.success, c.cost_micro_usd, c.cost_credits, c.summary, {search_text} AS search_text \
-             FROM calls c WHERE c.workspace_id = $1{conds} \
+             FROM {from} WHERE c.workspace_id = $1{conds} \
              ORDER BY c.{column}{unindexed} {dir}, c.id{unindexed} {dir} LIMIT {fetch}) p \
              JOIN connections n ON n.id = p.connection_id LEFT JOIN assistants a ON a.id = p.assistant_id \
              ORDER BY p.{column} {dir}, p.id {dir}",
@@ -332,10 +334,19 @@ enum Fts5Plan {
 }
 
 impl Fts5Plan {
+    /// The tables the list reads: collecting starts from the full-text index (a CROSS JOIN
+    /// keeps that order: left alone, SQLite walks the list's index and tests every call).
+    fn from(self) -> &'static str {
+        match self {
+            Fts5Plan::Collect => "calls_fts f CROSS JOIN calls c",
+            Fts5Plan::Walk | Fts5Plan::Probe => "calls c",
+        }
+    }
+
     /// The condition on `c` for this plan, with `{}` for the FTS5 query.
     fn condition(self) -> &'static str {
         match self {
-            Fts5Plan::Collect => "c.id IN (SELECT rowid FROM calls_fts WHERE calls_fts MATCH {})",
+            Fts5Plan::Collect => "f.calls_fts MATCH {} AND c.id = f.rowid",
             // The unary plus keeps SQLite from driving the query from the set.
             Fts5Plan::Walk => "+c.id IN (SELECT rowid FROM calls_fts WHERE calls_fts MATCH {})",
             Fts5Plan::Probe => "EXISTS (SELECT 1 FROM calls_fts WHERE calls_fts MATCH {} AND rowid = c.id)",

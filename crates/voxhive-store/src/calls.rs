@@ -326,6 +326,7 @@ impl Store {
             crate::Engine::Postgres => format!("{EXISTING} FOR UPDATE"),
         };
         let mut results = vec![None; calls.len()];
+        let _turn = self.background_write_turn().await;
         on_pool!(self, pool => {
             let mut tx = pool.begin_with(self.begin_write()).await?;
             let mut targets = HashMap::new();

@@ -1,6 +1,7 @@
 //! Opening the pool for either engine, migrating, health, and the dispatch macro.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -8,6 +9,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 use crate::error::{StoreError, StoreResult};
 use crate::url::DatabaseUrl;
+use crate::write_gate::{WriteGate, WriteTurn};
 
 /// The database engine behind a store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +54,8 @@ pub(crate) enum Pool {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) pool: Pool,
+    /// Where this process's hot writers take turns (used on SQLite only).
+    pub(crate) writes: Arc<WriteGate>,
 }
 
 /// Connections open and idle, for the metrics endpoint.
@@ -109,7 +113,27 @@ impl Store {
                 Pool::Postgres(pool)
             }
         };
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            writes: Arc::default(),
+        })
+    }
+
+    /// The turn to write a webhook delivery: before background writers (SQLite; none needed on
+    /// PostgreSQL, whose writers do not exclude each other).
+    pub(crate) async fn urgent_write_turn(&self) -> Option<WriteTurn<'_>> {
+        match self.pool {
+            Pool::Sqlite(_) => Some(self.writes.urgent().await),
+            Pool::Postgres(_) => None,
+        }
+    }
+
+    /// The turn for a background write, such as storing calls (SQLite; none on PostgreSQL).
+    pub(crate) async fn background_write_turn(&self) -> Option<WriteTurn<'_>> {
+        match self.pool {
+            Pool::Sqlite(_) => Some(self.writes.background().await),
+            Pool::Postgres(_) => None,
+        }
     }
 
     /// Applies the embedded migrations of this engine.

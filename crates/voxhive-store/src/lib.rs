@@ -32,6 +32,7 @@ mod usage;
 mod users;
 mod webhook_events;
 mod workspaces;
+mod write_gate;
 
 pub use analytics::{
     AssistantFigures, AssistantRef, Concurrency, CostGrowth, DailyPerformance, HourPeak, ReasonCategoryCount,
@@ -58,5 +59,7 @@ pub use tokens::{ApiToken, TokenOwner};
 pub use url::DatabaseUrl;
 pub use usage::{DailyComponents, ReasonCount, Usage, UsageGroup, UsageGroupBy, UsageKey, UsageQuery};
 pub use users::User;
-pub use webhook_events::{NewWebhookEvent, WebhookEvent, WebhookStatus, WebhookTarget, WEBHOOK_MAX_ATTEMPTS};
+pub use webhook_events::{
+    EventOutcome, NewWebhookEvent, WebhookEvent, WebhookStatus, WebhookTarget, WEBHOOK_MAX_ATTEMPTS,
+};
 pub use workspaces::{Workspace, WorkspaceRole};

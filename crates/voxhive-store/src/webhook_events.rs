@@ -45,6 +45,14 @@ impl WebhookStatus {
     }
 }
 
+/// How processing ended for one event: `Processed`, or `Failed` with the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventOutcome {
+    pub id: i64,
+    pub status: WebhookStatus,
+    pub reason: Option<String>,
+}
+
 /// An event as stored.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct WebhookEvent {
@@ -85,8 +93,9 @@ impl Store {
         if events.is_empty() {
             return Ok(ids);
         }
+        let _turn = self.urgent_write_turn().await;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(self.begin_write()).await?;
             for chunk in events.chunks(CHUNK) {
                 let mut args = Vec::with_capacity(chunk.len() * 7);
                 let mut rows = Vec::with_capacity(chunk.len());
@@ -133,11 +142,15 @@ impl Store {
         if waiting.is_none() {
             return Ok(Vec::new());
         }
-        on_pool!(self, pool => sqlx::query(
+        let _turn = self.background_write_turn().await;
+        // The literal matches the partial index `webhook_events_exhausted` (migration 0009).
+        let exhausted = format!(
             "UPDATE webhook_events SET status = 'failed', reason = 'processing stopped too often', \
              processed_at = $1, claimed_until = NULL \
-             WHERE status = 'received' AND claimed_until < $1 AND attempts >= $2")
-            .bind(now).bind(WEBHOOK_MAX_ATTEMPTS).execute(pool).await.map(|r| r.rows_affected()))?;
+             WHERE status = 'received' AND attempts >= {WEBHOOK_MAX_ATTEMPTS} AND claimed_until < $1"
+        );
+        on_pool!(self, pool => sqlx::query(&exhausted)
+            .bind(now).execute(pool).await.map(|r| r.rows_affected()))?;
         let sql = |lock: &str| {
             format!(
                 "UPDATE webhook_events SET claimed_until = $1, attempts = attempts + 1 WHERE id IN (\
@@ -168,16 +181,28 @@ impl Store {
         Ok(events)
     }
 
-    /// Records how processing ended (`Processed`, or `Failed` with the reason); false when
-    /// the event was not waiting for processing.
-    #[tracing::instrument(skip(self))]
-    pub async fn mark_webhook_event(&self, id: i64, status: WebhookStatus, reason: Option<&str>) -> StoreResult<bool> {
-        let n = on_pool!(self, pool => sqlx::query(
-            "UPDATE webhook_events SET status = $1, reason = $2, processed_at = $3, claimed_until = NULL \
-             WHERE id = $4 AND status = 'received'")
-            .bind(status.as_str()).bind(reason).bind(now_ms()).bind(id)
-            .execute(pool).await.map(|r| r.rows_affected()))?;
-        Ok(n == 1)
+    /// Records how processing ended for several events, in one transaction; returns how many
+    /// were still waiting for processing (the others are left as they were).
+    #[tracing::instrument(skip_all, fields(events = outcomes.len()))]
+    pub async fn mark_webhook_events(&self, outcomes: &[EventOutcome]) -> StoreResult<u64> {
+        if outcomes.is_empty() {
+            return Ok(0);
+        }
+        let now = now_ms();
+        let mut marked = 0;
+        let _turn = self.background_write_turn().await;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_with(self.begin_write()).await?;
+            for outcome in outcomes {
+                marked += sqlx::query(
+                    "UPDATE webhook_events SET status = $1, reason = $2, processed_at = $3, claimed_until = NULL \
+                     WHERE id = $4 AND status = 'received'")
+                    .bind(outcome.status.as_str()).bind(outcome.reason.as_deref()).bind(now).bind(outcome.id)
+                    .execute(&mut *tx).await?.rows_affected();
+            }
+            tx.commit().await?;
+        });
+        Ok(marked)
     }
 
     /// One event of a workspace.

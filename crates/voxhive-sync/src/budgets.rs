@@ -36,6 +36,16 @@ impl Threshold {
             Threshold::Projected => "projected",
         }
     }
+
+    /// The name the JSON API gives it, as serialized: `half`, `eighty_percent`, `projected`, `full`.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            Threshold::Half => "half",
+            Threshold::EightyPercent => "eighty_percent",
+            Threshold::Projected => "projected",
+            Threshold::Full => "full",
+        }
+    }
 }
 
 /// Where a budget stands this month.
@@ -280,6 +290,18 @@ pub async fn notify(url: &str, text: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_names_are_the_serialized_names() {
+        for t in [
+            Threshold::Half,
+            Threshold::EightyPercent,
+            Threshold::Projected,
+            Threshold::Full,
+        ] {
+            assert_eq!(serde_json::to_value(t).unwrap(), t.api_name());
+        }
+    }
 
     #[test]
     fn thresholds_are_crossed_at_their_percentages() {

@@ -190,6 +190,7 @@ pub async fn remove(state: &AppState, workspace_id: i64, user_id: i64, id: i64) 
         .await?
         .ok_or(AppError::NotFound)?;
     state.store.delete_connection(workspace_id, id).await?;
+    state.webhook_targets.forget(id);
     state
         .store
         .record_audit(

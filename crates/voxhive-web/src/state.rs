@@ -9,7 +9,7 @@ use voxhive_core::crypto::MasterKey;
 use voxhive_store::Store;
 use voxhive_sync::archive::Archive;
 
-use crate::webhooks::WebhookWriter;
+use crate::webhooks::{WebhookTargets, WebhookWriter};
 
 /// How the web layer behaves; filled from the binary's configuration.
 #[derive(Clone, Debug)]
@@ -55,6 +55,8 @@ pub struct AppState {
     pub job_wake: Arc<Notify>,
     /// Writes webhook deliveries in group commits; its task stops when the last state is dropped.
     pub webhook_writer: Arc<WebhookWriter>,
+    /// The connections webhook URLs name, kept for a few seconds.
+    pub webhook_targets: Arc<WebhookTargets>,
     /// VoxHive's own copies of call recordings, played before the provider's; `None` when
     /// archiving is off.
     pub archive: Option<Archive>,
@@ -65,6 +67,7 @@ impl AppState {
     pub fn new(store: Store, config: WebConfig, master_key: MasterKey, archive: Option<Archive>) -> Self {
         Self {
             webhook_writer: Arc::new(WebhookWriter::start(store.clone())),
+            webhook_targets: Arc::default(),
             store,
             config: Arc::new(config),
             metrics: crate::ops::metrics_handle(),

@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 mod common;
 
 use common::{
-    fresh_postgres_database, percentile, print_table, proc_status_kib, scrape_histogram, signed_in, time_requests, Row,
+    fresh_postgres_database, percentile, print_table, proc_status_kib, scrape_histogram, serve_with_owner, signed_in,
+    time_requests, Row, EMAIL, PASSWORD,
 };
 use futures::stream::{self, StreamExt};
 use reqwest::Client;
 use serde_json::{json, Value};
 use voxhive::{Config, Running};
-use voxhive_core::Role;
 use voxhive_sim::{SimConfig, SimHandle, Sizes, VapiOrgConfig, DEFAULT_VAPI_KEYS};
 use voxhive_store::AssistantFilter;
 
@@ -24,9 +24,6 @@ const PAGE_REQUESTS: usize = 200;
 /// The concurrency of the import's fetches and of a bulk push (voxhive-sync's constants).
 const FETCH_CONCURRENCY: usize = 8;
 const PUSH_CONCURRENCY: usize = 4;
-const EMAIL: &str = "bench@example.com";
-const PASSWORD: &str = "correct horse battery staple";
-const WORKSPACE: &str = "Bench";
 const SIM_KEY: &str = DEFAULT_VAPI_KEYS[0];
 /// How often a running job is polled.
 const POLL_STEP: Duration = Duration::from_millis(25);
@@ -121,26 +118,13 @@ async fn start_server(sim: SimHandle) -> Bench {
     if let Ok(admin) = std::env::var("VOXHIVE_BENCH_DATABASE_URL") {
         config.database_url = Some(fresh_postgres_database(&admin).await);
     }
-    let running = voxhive::start(&config).await.expect("server starts");
-    let added = voxhive::admin::add_user(&running.store, EMAIL, "", PASSWORD, Some(WORKSPACE), Role::Owner)
-        .await
-        .expect("add user");
-    let token = voxhive::admin::create_token(&running.store, EMAIL, Some(WORKSPACE), "bench")
-        .await
-        .expect("token");
-    let workspace_id = running
-        .store
-        .workspace_by_name(&added.workspace)
-        .await
-        .unwrap()
-        .expect("workspace")
-        .id;
+    let served = serve_with_owner(&config).await;
     Bench {
-        base: format!("http://{}", running.addr),
-        running,
+        base: served.base,
+        running: served.running,
         sim,
-        token,
-        workspace_id,
+        token: served.token,
+        workspace_id: served.workspace_id,
         http: Client::new(),
         rss_before,
         peaks: Default::default(),

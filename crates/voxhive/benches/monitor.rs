@@ -10,7 +10,8 @@
 //! - the process's peak RSS during each phase (the server runs in this process).
 //!
 //! Run with `cargo bench -p voxhive --bench monitor`. `VOXHIVE_BENCH_SCALES=10k,100k` picks the
-//! scales (default `10k,100k,1m`); `VOXHIVE_BENCH_JSON=FILE` also writes the figures as JSON.
+//! scales (default `10k,100k,1m`); `VOXHIVE_BENCH_PHASES=ingestion,usage,search` picks the
+//! phases (default all three); `VOXHIVE_BENCH_JSON=FILE` also writes the figures as JSON.
 
 mod common;
 #[allow(dead_code)]
@@ -21,19 +22,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{percentile, print_table, proc_status_kib, scrape_histogram, signed_in, time_requests, Row};
+use common::{
+    percentile, print_table, proc_status_kib, scrape_counter, scrape_histogram, serve_with_owner, signed_in,
+    time_requests, Row, Served, EMAIL, PASSWORD,
+};
 use reqwest::Client;
 use serde_json::{json, Value};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::Connection as _;
 use voxhive::{Config, Running};
-use voxhive_core::Role;
 use voxhive_sim::{SimConfig, SimHandle, Sizes, VapiOrgConfig, DEFAULT_VAPI_KEYS};
 use voxhive_store::{DatabaseUrl, NewWebhookEvent, Store, StoreOptions};
 
-const EMAIL: &str = "bench@example.com";
-const PASSWORD: &str = "correct horse battery staple";
-const WORKSPACE: &str = "Bench";
 const SIM_KEY: &str = DEFAULT_VAPI_KEYS[0];
 /// Deliveries sent to the receiver.
 const EVENTS: usize = 10_000;
@@ -61,13 +61,22 @@ struct Bench {
 async fn main() {
     voxhive::logging::init(voxhive::config::LogFormat::Human, "warn");
     let scales = scales();
+    let phases = std::env::var("VOXHIVE_BENCH_PHASES").unwrap_or_else(|_| "ingestion,usage,search".into());
+    let phase = |name: &str| phases.split(',').any(|p| p.trim() == name);
     let bench = start().await;
-    let mut rows = measure_ingestion(&bench).await;
+    let mut rows = Vec::new();
+    if phase("ingestion") {
+        rows.extend(measure_ingestion(&bench).await);
+    }
     for &scale in &scales {
         grow_calls(&bench, scale).await;
-        rows.extend(measure_usage(&bench, scale).await);
+        if phase("usage") {
+            rows.extend(measure_usage(&bench, scale).await);
+        }
     }
-    rows.extend(measure_search(&bench, *scales.last().expect("a scale")).await);
+    if phase("search") {
+        rows.extend(measure_search(&bench, *scales.last().expect("a scale")).await);
+    }
     let size = std::fs::metadata(&bench.db_file).map_or(0, |m| m.len()) as f64 / 1024.0 / 1024.0;
     rows.push(Row::new(
         format!("database file with {} calls", label(*scales.last().unwrap())),
@@ -138,21 +147,12 @@ async fn start() -> Bench {
         archive_url: Some("off".into()),
         ..Config::default()
     };
-    let running = voxhive::start(&config).await.expect("server starts");
-    let added = voxhive::admin::add_user(&running.store, EMAIL, "", PASSWORD, Some(WORKSPACE), Role::Owner)
-        .await
-        .expect("add user");
-    let token = voxhive::admin::create_token(&running.store, EMAIL, Some(WORKSPACE), "bench")
-        .await
-        .expect("token");
-    let workspace_id = running
-        .store
-        .workspace_by_name(&added.workspace)
-        .await
-        .unwrap()
-        .expect("workspace")
-        .id;
-    let base = format!("http://{}", running.addr);
+    let Served {
+        running,
+        base,
+        token,
+        workspace_id,
+    } = serve_with_owner(&config).await;
     let http = Client::new();
     let connection: Value = http
         .post(format!("{base}/api/v1/connections"))
@@ -311,8 +311,11 @@ async fn measure_ingestion(bench: &Bench) -> Vec<Row> {
     assert_eq!(ceiling_ok, EVENTS);
 
     reset_peak();
+    let commits_before = scrape_counter(&bench.base, "webhook_commits_total").await;
     let (time, ok) = flood(&client, &url, &[("x-vapi-secret", secret)], bodies.clone()).await;
     assert_eq!(ok, EVENTS, "every delivery was acknowledged");
+    let commits = scrape_counter(&bench.base, "webhook_commits_total").await - commits_before;
+    let commit_seconds = scrape_counter(&bench.base, "webhook_commit_seconds_sum").await;
     let acknowledged = Instant::now();
     // Processing runs beside the deliveries; wait until every call is stored.
     let mut db = read_connection(bench).await;
@@ -342,6 +345,16 @@ async fn measure_ingestion(bench: &Bench) -> Vec<Row> {
         Row::new("webhook ingestion, acknowledged (events/s)", rate(EVENTS, time), "/s")
             .vs(one_tx, "bare insert, all rows in one transaction"),
         Row::new("load generator ceiling (requests/s)", rate(EVENTS, ceiling_time), "/s"),
+        Row::new(
+            "deliveries per durable commit (group commit)",
+            EVENTS as f64 / commits.max(1.0),
+            "",
+        ),
+        Row::new(
+            "time in the writer's commits, turn included (share of the flood)",
+            100.0 * commit_seconds / time.as_secs_f64(),
+            "%",
+        ),
         Row::new(
             "webhooks received and stored as calls (calls/s)",
             rate(EVENTS, processed),

@@ -1,7 +1,7 @@
 //! The webhook event log, webhook secrets and the polling state.
 
 use voxhive_core::time::now_ms;
-use voxhive_store::{CallSyncState, NewWebhookEvent, WebhookStatus, WEBHOOK_MAX_ATTEMPTS};
+use voxhive_store::{CallSyncState, EventOutcome, NewWebhookEvent, WebhookStatus, WEBHOOK_MAX_ATTEMPTS};
 
 use crate::world::world;
 
@@ -36,21 +36,19 @@ async fn a_batch_of_events_is_stored_in_order_and_each_claimed_once() {
     assert_eq!(first[0].body, "{\"n\":0}");
     assert_eq!(first[0].attempts, 1);
 
-    assert!(w
-        .store()
-        .mark_webhook_event(first[0].id, WebhookStatus::Processed, None)
-        .await
-        .unwrap());
-    assert!(w
-        .store()
-        .mark_webhook_event(first[1].id, WebhookStatus::Failed, Some("unreadable body"))
-        .await
-        .unwrap());
-    assert!(!w
-        .store()
-        .mark_webhook_event(first[0].id, WebhookStatus::Processed, None)
-        .await
-        .unwrap());
+    let outcome = |id, status, reason: Option<&str>| EventOutcome {
+        id,
+        status,
+        reason: reason.map(str::to_owned),
+    };
+    let marks = [
+        outcome(first[0].id, WebhookStatus::Processed, None),
+        outcome(first[1].id, WebhookStatus::Failed, Some("unreadable body")),
+    ];
+    assert_eq!(w.store().mark_webhook_events(&marks).await.unwrap(), 2);
+    // Marked once: a second outcome for a finished event changes nothing.
+    assert_eq!(w.store().mark_webhook_events(&marks[..1]).await.unwrap(), 0);
+    assert_eq!(w.store().mark_webhook_events(&[]).await.unwrap(), 0);
     let failed = w.store().webhook_event(w.ws(), first[1].id).await.unwrap().unwrap();
     assert_eq!(
         (failed.status.as_str(), failed.reason.as_deref()),

@@ -6,7 +6,7 @@ use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use serde::Serialize;
-use voxhive_store::{Connection, NewCall, Store, WebhookEvent, WebhookStatus};
+use voxhive_store::{Connection, EventOutcome, NewCall, Store, WebhookEvent, WebhookStatus};
 
 use super::normalize::{self, is_final, EventCall};
 use crate::SyncError;
@@ -49,6 +49,7 @@ struct Pending {
 async fn process_batch(store: &Store, events: Vec<WebhookEvent>, report: &mut EventsReport) -> Result<(), SyncError> {
     let mut connections: HashMap<i64, Option<Connection>> = HashMap::new();
     let mut pending = Vec::new();
+    let mut outcomes = Vec::with_capacity(events.len());
     for event in events {
         if let Entry::Vacant(slot) = connections.entry(event.connection_id) {
             slot.insert(store.connection(event.workspace_id, event.connection_id).await?);
@@ -64,16 +65,12 @@ async fn process_batch(store: &Store, events: Vec<WebhookEvent>, report: &mut Ev
                 live,
             }),
             Ok(EventCall::Ignored(reason)) => {
-                store
-                    .mark_webhook_event(event.id, WebhookStatus::Processed, Some(&reason))
-                    .await?;
+                outcomes.push(processed(event.id, Some(reason)));
                 report.ignored += 1;
             }
             Err(reason) => {
                 tracing::warn!(event_id = event.id, %reason, "a webhook event cannot be read");
-                store
-                    .mark_webhook_event(event.id, WebhookStatus::Failed, Some(&reason))
-                    .await?;
+                outcomes.push(failed(event.id, reason));
                 report.failed += 1;
             }
         }
@@ -82,10 +79,10 @@ async fn process_batch(store: &Store, events: Vec<WebhookEvent>, report: &mut Ev
     let mut to_store = Vec::with_capacity(calls.len());
     for p in calls {
         if p.live && ended_already(store, &p.call).await? {
-            let reason = "ignored: the call had already ended";
-            store
-                .mark_webhook_event(p.event_id, WebhookStatus::Processed, Some(reason))
-                .await?;
+            outcomes.push(processed(
+                p.event_id,
+                Some("ignored: the call had already ended".into()),
+            ));
             report.stored += 1;
         } else {
             to_store.push(p);
@@ -94,11 +91,7 @@ async fn process_batch(store: &Store, events: Vec<WebhookEvent>, report: &mut Ev
     let batch: Vec<NewCall> = to_store.iter().map(|p| p.call.clone()).collect();
     match store.upsert_calls(&batch).await {
         Ok(_) => {
-            for p in &to_store {
-                store
-                    .mark_webhook_event(p.event_id, WebhookStatus::Processed, None)
-                    .await?;
-            }
+            outcomes.extend(to_store.iter().map(|p| processed(p.event_id, None)));
             report.stored += to_store.len();
         }
         Err(err) => {
@@ -106,16 +99,11 @@ async fn process_batch(store: &Store, events: Vec<WebhookEvent>, report: &mut Ev
             for p in &to_store {
                 match store.upsert_call(&p.call).await {
                     Ok(_) => {
-                        store
-                            .mark_webhook_event(p.event_id, WebhookStatus::Processed, None)
-                            .await?;
+                        outcomes.push(processed(p.event_id, None));
                         report.stored += 1;
                     }
                     Err(err) => {
-                        let reason = format!("the call cannot be stored: {err}");
-                        store
-                            .mark_webhook_event(p.event_id, WebhookStatus::Failed, Some(&reason))
-                            .await?;
+                        outcomes.push(failed(p.event_id, format!("the call cannot be stored: {err}")));
                         report.failed += 1;
                     }
                 }
@@ -123,13 +111,32 @@ async fn process_batch(store: &Store, events: Vec<WebhookEvent>, report: &mut Ev
         }
     }
     for (event_id, kept) in superseded {
-        let reason = format!("superseded by event {kept} of the same call");
-        store
-            .mark_webhook_event(event_id, WebhookStatus::Processed, Some(&reason))
-            .await?;
+        outcomes.push(processed(
+            event_id,
+            Some(format!("superseded by event {kept} of the same call")),
+        ));
         report.stored += 1;
     }
+    // One transaction for the whole batch: on SQLite every write waits for the single writer,
+    // which the webhook receivers need too.
+    store.mark_webhook_events(&outcomes).await?;
     Ok(())
+}
+
+fn processed(id: i64, reason: Option<String>) -> EventOutcome {
+    EventOutcome {
+        id,
+        status: WebhookStatus::Processed,
+        reason,
+    }
+}
+
+fn failed(id: i64, reason: String) -> EventOutcome {
+    EventOutcome {
+        id,
+        status: WebhookStatus::Failed,
+        reason: Some(reason),
+    }
 }
 
 /// Keeps one event per call: a finished version before a live one, then the newest version,

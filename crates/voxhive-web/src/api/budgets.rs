@@ -60,17 +60,7 @@ fn view(status: &BudgetStatus) -> BudgetView {
         spent_micro_usd: status.spent_micro_usd,
         projected_micro_usd: status.projected_micro_usd,
         percent: status.percent,
-        crossed: status
-            .crossed
-            .iter()
-            .map(|t| {
-                serde_json::to_value(t)
-                    .expect("a threshold serializes")
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned()
-            })
-            .collect(),
+        crossed: status.crossed.iter().map(|t| t.api_name().to_owned()).collect(),
         created_at: rfc3339(budget.created_at),
         updated_at: rfc3339(budget.updated_at),
     }

@@ -4,6 +4,7 @@
 //! Outside the session and CSRF layer: providers authenticate with the connection's secret.
 
 pub mod secrets;
+mod targets;
 mod verify;
 mod writer;
 
@@ -21,6 +22,7 @@ use voxhive_providers::ProviderKind;
 use voxhive_store::WebhookTarget;
 
 use crate::AppState;
+pub use targets::WebhookTargets;
 use writer::Delivery;
 pub use writer::WebhookWriter;
 
@@ -64,25 +66,36 @@ async fn receive(
         Ok(document) => document,
         Err(e) => return refuse(StatusCode::BAD_REQUEST, format!("the body is not JSON: {e}")),
     };
-    let target = match connection_id.parse() {
-        Ok(id) => state.store.webhook_target(id).await,
-        Err(_) => Ok(None),
+    let Ok(connection_id) = connection_id.parse::<i64>() else {
+        return refuse(StatusCode::NOT_FOUND, "no connection has this webhook URL");
     };
-    let target = match target {
-        Ok(Some(target)) => target,
+    let unavailable = |error: voxhive_store::StoreError| {
+        tracing::warn!(%error, "webhook target lookup failed");
+        refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the database is not answering; try again",
+        )
+    };
+    let found = match state.webhook_targets.get(&state.store, connection_id).await {
+        Ok(Some(found)) => found,
         Ok(None) => return refuse(StatusCode::NOT_FOUND, "no connection has this webhook URL"),
-        Err(error) => {
-            tracing::warn!(%error, "webhook target lookup failed");
-            return refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the database is not answering; try again",
-            );
-        }
+        Err(error) => return unavailable(error),
     };
+    let mut target = found.target;
     let Ok(kind) = target.provider.parse::<ProviderKind>() else {
         return refuse(StatusCode::NOT_FOUND, "no connection has this webhook URL");
     };
-    let rejection = match check(&state, &target, kind, &headers, &body) {
+    let mut rejection = check(&state, &target, kind, &headers, &body);
+    if found.kept && !matches!(rejection, Ok(None)) {
+        // The kept secret may be a few seconds old: refuse only on the database's.
+        target = match state.webhook_targets.read(&state.store, connection_id).await {
+            Ok(Some(fresh)) => fresh,
+            Ok(None) => return refuse(StatusCode::NOT_FOUND, "no connection has this webhook URL"),
+            Err(error) => return unavailable(error),
+        };
+        rejection = check(&state, &target, kind, &headers, &body);
+    }
+    let rejection = match rejection {
         Ok(rejection) => rejection,
         Err(error) => {
             tracing::error!(%error, "cannot open a webhook secret");

@@ -156,6 +156,7 @@ async fn store(state: &AppState, connection: &Connection, user_id: i64, secret: 
             Some((&sealed, &last4_of(secret))),
         )
         .await?;
+    state.webhook_targets.forget(connection.id);
     audit(state, connection, user_id, action).await
 }
 

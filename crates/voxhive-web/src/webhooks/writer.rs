@@ -93,7 +93,11 @@ async fn commit(store: &Store, batch: &[Queued]) -> bool {
             }
         })
         .collect();
-    match store.insert_webhook_events(&events).await {
+    let started = std::time::Instant::now();
+    let stored = store.insert_webhook_events(&events).await;
+    // The wait for the write turn included: what each delivery of the batch waited for.
+    metrics::histogram!("webhook_commit_seconds").record(started.elapsed().as_secs_f64());
+    match stored {
         Ok(_) => {
             metrics::counter!("webhook_commits_total").increment(1);
             metrics::counter!("webhook_events_stored_total").increment(events.len() as u64);

@@ -1,5 +1,6 @@
 //! What the benchmarks share: the table of figures beside their baselines, percentiles, the
-//! server's request histogram, a signed-in client, peak memory, and a fresh PostgreSQL database.
+//! server's request histogram, a signed-in client, peak memory, a fresh PostgreSQL database, and
+//! VoxHive started with an owner and a token.
 
 #![allow(dead_code)] // Each bench uses its own part of this module.
 
@@ -8,6 +9,51 @@ use std::time::{Duration, Instant};
 use reqwest::redirect::Policy;
 use reqwest::Client;
 use sqlx::Connection as _;
+
+/// The owner account every bench signs in with.
+pub const EMAIL: &str = "bench@example.com";
+pub const PASSWORD: &str = "correct horse battery staple";
+pub const WORKSPACE: &str = "Bench";
+
+/// VoxHive running in this process, with an owner of [`WORKSPACE`] and their API token.
+pub struct Served {
+    pub running: voxhive::Running,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    pub token: String,
+    pub workspace_id: i64,
+}
+
+/// Starts VoxHive with `config` and adds the owner and a token.
+pub async fn serve_with_owner(config: &voxhive::Config) -> Served {
+    let running = voxhive::start(config).await.expect("server starts");
+    let added = voxhive::admin::add_user(
+        &running.store,
+        EMAIL,
+        "",
+        PASSWORD,
+        Some(WORKSPACE),
+        voxhive_core::Role::Owner,
+    )
+    .await
+    .expect("add user");
+    let token = voxhive::admin::create_token(&running.store, EMAIL, Some(WORKSPACE), "bench")
+        .await
+        .expect("token");
+    let workspace_id = running
+        .store
+        .workspace_by_name(&added.workspace)
+        .await
+        .unwrap()
+        .expect("workspace")
+        .id;
+    Served {
+        base: format!("http://{}", running.addr),
+        running,
+        token,
+        workspace_id,
+    }
+}
 
 /// One line of the table: a figure, its baseline, and the goal it must meet.
 pub struct Row {
@@ -200,6 +246,21 @@ pub async fn scrape_histogram(base: &str, route: &str) -> Histogram {
     }
     h.buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
     h
+}
+
+/// The value of an unlabelled counter on the server's `/metrics` page (0 when absent).
+pub async fn scrape_counter(base: &str, name: &str) -> f64 {
+    let text = Client::new()
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        .unwrap_or(0.0)
 }
 
 /// A `Vm*` line of `/proc/self/status`, in KiB (0 where there is no such file).

@@ -411,6 +411,38 @@ async fn rotating_refuses_the_old_secret_and_only_admins_reach_the_webhook_api()
     c.stop().await;
 }
 
+/// The receiver keeps a connection's secret for a few seconds; a secret changed by another
+/// instance (here: written straight to the database) must be accepted at once all the same.
+#[tokio::test]
+async fn a_secret_rotated_by_another_instance_is_accepted_at_once() {
+    let c = connected("vapi").await;
+    let (app, id) = (&c.app, c.id);
+    let old = c.secret().await;
+    let url = c.webhook().await["url"].as_str().unwrap().to_owned();
+    assert_eq!(
+        deliver(&url, &vapi_report("kept"), &vapi_secret(&old)).await.0,
+        StatusCode::OK
+    );
+
+    let new = "another-instance-made-this-secret-0123456789";
+    let sealed = app.running.as_ref().unwrap().master_key.seal(new);
+    let workspace_id = app.workspace_id("Acme").await;
+    app.store()
+        .set_webhook_secret(workspace_id, id, Some((&sealed, "…789")))
+        .await
+        .unwrap();
+    assert_eq!(
+        deliver(&url, &vapi_report("fresh"), &vapi_secret(new)).await.0,
+        StatusCode::OK,
+        "the kept secret is checked again against the database before a refusal"
+    );
+    let (status, _) = deliver(&url, &vapi_report("wrong"), &vapi_secret("not-the-secret")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let rejected: Vec<bool> = stored(app, id).await.iter().map(|e| e.status == "rejected").collect();
+    assert_eq!(rejected, [false, false, true]);
+    c.stop().await;
+}
+
 #[tokio::test]
 async fn the_providers_page_shows_the_secret_only_to_an_admin_who_asks() {
     let c = connected("vapi").await;
