@@ -214,16 +214,21 @@ impl Histogram {
     }
 }
 
-/// Reads the request-duration histogram of `GET route` from the server at `base`.
-pub async fn scrape_histogram(base: &str, route: &str) -> Histogram {
-    let text = Client::new()
+/// The server's `/metrics` page.
+async fn metrics_text(base: &str) -> String {
+    Client::new()
         .get(format!("{base}/metrics"))
         .send()
         .await
         .unwrap()
         .text()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// Reads the request-duration histogram of `GET route` from the server at `base`.
+pub async fn scrape_histogram(base: &str, route: &str) -> Histogram {
+    let text = metrics_text(base).await;
     let labels = [format!("route=\"{route}\""), "method=\"GET\"".to_string()];
     let mut h = Histogram::default();
     for line in text
@@ -250,15 +255,9 @@ pub async fn scrape_histogram(base: &str, route: &str) -> Histogram {
 
 /// The value of an unlabelled counter on the server's `/metrics` page (0 when absent).
 pub async fn scrape_counter(base: &str, name: &str) -> f64 {
-    let text = Client::new()
-        .get(format!("{base}/metrics"))
-        .send()
+    metrics_text(base)
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
+        .lines()
         .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
         .unwrap_or(0.0)
 }
