@@ -11,6 +11,7 @@ mod error;
 mod history;
 mod import;
 mod jobs;
+mod phone_numbers;
 mod remote;
 pub mod retention;
 mod status;
@@ -28,6 +29,7 @@ pub use import::{check_remote_ids, import_assistants, name_of, ImportReport};
 pub use jobs::{
     enqueue, enqueue_call_sync, start_call_sync, JobRunner, JobSpec, PushFailure, PushReport, POLL_CALLS_EVERY,
 };
+pub use phone_numbers::{read_phone_number, refresh_phone_numbers};
 pub use remote::{audited_push, local_document, pull, push, save_local, PullOutcome, PushOutcome};
 pub use status::SyncStatus;
 pub use validate::{check_document, check_tools, FieldProblem};
