@@ -29,7 +29,9 @@ pub use import::{check_remote_ids, import_assistants, name_of, ImportReport};
 pub use jobs::{
     enqueue, enqueue_call_sync, start_call_sync, JobRunner, JobSpec, PushFailure, PushReport, POLL_CALLS_EVERY,
 };
-pub use phone_numbers::{read_phone_number, refresh_phone_numbers};
+pub use phone_numbers::{
+    buy_body, edit_body, read_phone_number, refresh_phone_numbers, twilio_body, NumberEdit, TwilioImport,
+};
 pub use remote::{audited_push, local_document, pull, push, save_local, PullOutcome, PushOutcome};
 pub use status::SyncStatus;
 pub use validate::{check_document, check_tools, FieldProblem};

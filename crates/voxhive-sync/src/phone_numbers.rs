@@ -1,11 +1,12 @@
-//! Phone numbers: each provider's description read into the store's shape, and a connection's
-//! stored numbers refreshed from what its provider lists.
+//! Phone numbers: each provider's description read into the store's shape, a connection's
+//! stored numbers refreshed from what its provider lists, and the request bodies of the changes
+//! VoxHive makes at the provider (buy, import from Twilio, edit).
 
-use serde_json::Value;
+use serde_json::{json, Map, Value};
 use voxhive_providers::{ProviderClient, ProviderKind, RemoteDoc, Resource};
 use voxhive_store::{NewPhoneNumber, Store};
 
-use crate::SyncError;
+use crate::{FieldProblem, SyncError};
 
 /// A provider's phone number in the store's shape. Vapi: `number` (or `sipUri`), `provider`,
 /// `name`, `assistantId`, `squadId`, `server.url`, `status`. ElevenLabs: `phone_number`,
@@ -58,6 +59,85 @@ pub async fn refresh_phone_numbers(
         .replace_phone_numbers(workspace_id, connection_id, &numbers)
         .await?;
     Ok(numbers.len())
+}
+
+/// A Twilio number to import, with the credentials the provider checks (VoxHive never stores
+/// the token).
+#[derive(Clone, Debug)]
+pub struct TwilioImport {
+    pub number: String,
+    pub account_sid: String,
+    pub auth_token: String,
+    pub name: Option<String>,
+}
+
+/// A change to a number; `None` leaves a field as it is, `Some(None)` clears it.
+#[derive(Clone, Debug, Default)]
+pub struct NumberEdit {
+    pub name: Option<Option<String>>,
+    /// The provider's assistant (agent) id.
+    pub assistant: Option<Option<String>>,
+    pub server_url: Option<Option<String>>,
+}
+
+/// The body that buys a Vapi number in an area code (three digits, checked here so the user
+/// hears about a typo before the provider is asked).
+pub fn buy_body(area_code: &str, name: Option<&str>) -> Result<Value, SyncError> {
+    if area_code.len() != 3 || !area_code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(SyncError::Invalid(vec![FieldProblem {
+            path: "/numberDesiredAreaCode".into(),
+            message: format!("an area code is three digits, such as 415; \"{area_code}\" is not one"),
+        }]));
+    }
+    let mut body = json!({"provider": "vapi", "numberDesiredAreaCode": area_code});
+    if let Some(name) = name {
+        body["name"] = json!(name);
+    }
+    Ok(body)
+}
+
+/// The body that imports a Twilio number into a provider.
+pub fn twilio_body(kind: ProviderKind, import: &TwilioImport) -> Value {
+    let name = import.name.clone().unwrap_or_else(|| import.number.clone());
+    match kind {
+        ProviderKind::Vapi => json!({
+            "provider": "twilio", "number": import.number, "twilioAccountSid": import.account_sid,
+            "twilioAuthToken": import.auth_token, "name": name,
+        }),
+        ProviderKind::ElevenLabs => json!({
+            "provider": "twilio", "phone_number": import.number, "sid": import.account_sid,
+            "token": import.auth_token, "label": name,
+        }),
+    }
+}
+
+/// The PATCH body of an edit; ElevenLabs numbers have no server URL of their own.
+pub fn edit_body(kind: ProviderKind, edit: &NumberEdit) -> Result<Value, SyncError> {
+    let mut body = Map::new();
+    let (name_key, assistant_key) = match kind {
+        ProviderKind::Vapi => ("name", "assistantId"),
+        ProviderKind::ElevenLabs => ("label", "agent_id"),
+    };
+    if let Some(name) = &edit.name {
+        body.insert(name_key.into(), json!(name));
+    }
+    if let Some(assistant) = &edit.assistant {
+        body.insert(assistant_key.into(), json!(assistant));
+    }
+    if let Some(url) = &edit.server_url {
+        if kind == ProviderKind::ElevenLabs {
+            return Err(SyncError::Invalid(vec![FieldProblem {
+                path: "/server/url".into(),
+                message: "ElevenLabs numbers have no server URL: ElevenLabs sends its webhooks to the workspace's URL"
+                    .into(),
+            }]));
+        }
+        body.insert(
+            "server".into(),
+            url.as_ref().map_or(Value::Null, |url| json!({"url": url})),
+        );
+    }
+    Ok(Value::Object(body))
 }
 
 #[cfg(test)]
@@ -113,5 +193,39 @@ mod tests {
         );
         assert_eq!(n.remote_assistant_id.as_deref(), Some("agent_1"));
         assert_eq!(n.server_url, None);
+    }
+    #[test]
+    fn bodies_follow_each_providers_names() {
+        assert_eq!(
+            buy_body("415", Some("Sales")).unwrap(),
+            json!({"provider": "vapi", "numberDesiredAreaCode": "415", "name": "Sales"})
+        );
+        assert!(buy_body("41a", None).unwrap_err().to_string().contains("three digits"));
+        let import = TwilioImport {
+            number: "+14155550100".into(),
+            account_sid: "AC0123".into(),
+            auth_token: "secret".into(),
+            name: None,
+        };
+        assert_eq!(twilio_body(ProviderKind::ElevenLabs, &import)["label"], "+14155550100");
+        assert_eq!(twilio_body(ProviderKind::Vapi, &import)["twilioAuthToken"], "secret");
+        let edit = NumberEdit {
+            name: Some(Some("Support".into())),
+            assistant: Some(None),
+            server_url: Some(Some("https://x.test/hook".into())),
+        };
+        assert_eq!(
+            edit_body(ProviderKind::Vapi, &edit).unwrap(),
+            json!({"name": "Support", "assistantId": null, "server": {"url": "https://x.test/hook"}})
+        );
+        assert!(edit_body(ProviderKind::ElevenLabs, &edit).is_err());
+        let unassign = NumberEdit {
+            assistant: Some(None),
+            ..NumberEdit::default()
+        };
+        assert_eq!(
+            edit_body(ProviderKind::ElevenLabs, &unassign).unwrap(),
+            json!({"agent_id": null})
+        );
     }
 }
