@@ -30,7 +30,8 @@ pub use jobs::{
     enqueue, enqueue_call_sync, start_call_sync, JobRunner, JobSpec, PushFailure, PushReport, POLL_CALLS_EVERY,
 };
 pub use phone_numbers::{
-    buy_body, edit_body, read_phone_number, refresh_phone_numbers, twilio_body, NumberEdit, TwilioImport,
+    buy_body, create_phone_number, edit_body, edit_phone_number, read_phone_number, refresh_phone_numbers,
+    release_phone_number, twilio_body, NumberEdit, TwilioImport,
 };
 pub use remote::{audited_push, local_document, pull, push, save_local, PullOutcome, PushOutcome};
 pub use status::SyncStatus;

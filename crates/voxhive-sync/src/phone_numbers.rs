@@ -3,16 +3,25 @@
 //! VoxHive makes at the provider (buy, import from Twilio, edit).
 
 use serde_json::{json, Map, Value};
-use voxhive_providers::{ProviderClient, ProviderKind, RemoteDoc, Resource};
-use voxhive_store::{NewPhoneNumber, Store};
+use voxhive_providers::{ProviderClient, ProviderError, ProviderKind, RemoteDoc, Resource};
+use voxhive_store::{NewPhoneNumber, PhoneNumber, Store};
 
 use crate::{FieldProblem, SyncError};
 
-/// A provider's phone number in the store's shape. Vapi: `number` (or `sipUri`), `provider`,
-/// `name`, `assistantId`, `squadId`, `server.url`, `status`. ElevenLabs: `phone_number`,
-/// `provider` (`twilio`, `sip_trunk`), `label`, `assigned_agent.agent_id`; no server URL.
+/// The provider's credentials a number's document may echo (Vapi answers a Twilio number with
+/// its auth token): never stored.
+const CREDENTIAL_KEYS: [&str; 3] = ["twilioAuthToken", "twilioApiSecret", "token"];
+
+/// A provider's phone number in the store's shape, its credentials removed. Vapi: `number` (or
+/// `sipUri`), `provider`, `name`, `assistantId`, `squadId`, `server.url`, `status`. ElevenLabs:
+/// `phone_number`, `provider` (`twilio`, `sip_trunk`), `label`, `assigned_agent.agent_id`; no
+/// server URL.
 pub fn read_phone_number(remote: &RemoteDoc) -> NewPhoneNumber {
     let doc = &remote.doc;
+    let mut kept = doc.clone();
+    if let Some(fields) = kept.as_object_mut() {
+        fields.retain(|key, _| !CREDENTIAL_KEYS.contains(&key.as_str()));
+    }
     let text = |pointer: &str| {
         doc.pointer(pointer)
             .and_then(Value::as_str)
@@ -29,7 +38,7 @@ pub fn read_phone_number(remote: &RemoteDoc) -> NewPhoneNumber {
             remote_squad_id: text("/squadId"),
             server_url: text("/server/url"),
             status: text("/status"),
-            document: doc.clone(),
+            document: kept,
         },
         ProviderKind::ElevenLabs => NewPhoneNumber {
             remote_id: remote.id.clone(),
@@ -40,7 +49,7 @@ pub fn read_phone_number(remote: &RemoteDoc) -> NewPhoneNumber {
             remote_squad_id: None,
             server_url: None,
             status: None,
-            document: doc.clone(),
+            document: kept,
         },
     }
 }
@@ -59,6 +68,50 @@ pub async fn refresh_phone_numbers(
         .replace_phone_numbers(workspace_id, connection_id, &numbers)
         .await?;
     Ok(numbers.len())
+}
+
+/// Buys or imports a number with `body` (from [`buy_body`] or [`twilio_body`]), then stores
+/// the provider's answer; returns the stored id. Nothing is stored when the provider refuses.
+pub async fn create_phone_number(
+    store: &Store,
+    client: &dyn ProviderClient,
+    workspace_id: i64,
+    connection_id: i64,
+    body: &Value,
+) -> Result<i64, SyncError> {
+    let created = client.create(Resource::PhoneNumbers, body).await?;
+    Ok(store
+        .upsert_phone_number(workspace_id, connection_id, &read_phone_number(&created))
+        .await?)
+}
+
+/// Changes a number at the provider, then stores the provider's answer.
+pub async fn edit_phone_number(
+    store: &Store,
+    client: &dyn ProviderClient,
+    number: &PhoneNumber,
+    edit: &NumberEdit,
+) -> Result<i64, SyncError> {
+    let body = edit_body(client.kind(), edit)?;
+    let updated = client.update(Resource::PhoneNumbers, &number.remote_id, &body).await?;
+    Ok(store
+        .upsert_phone_number(number.workspace_id, number.connection_id, &read_phone_number(&updated))
+        .await?)
+}
+
+/// Releases a number at the provider and forgets it; a number the provider no longer has is
+/// forgotten all the same.
+pub async fn release_phone_number(
+    store: &Store,
+    client: &dyn ProviderClient,
+    number: &PhoneNumber,
+) -> Result<(), SyncError> {
+    match client.delete(Resource::PhoneNumbers, &number.remote_id).await {
+        Ok(()) | Err(ProviderError::NotFound { .. }) => {}
+        Err(error) => return Err(error.into()),
+    }
+    store.delete_phone_number(number.workspace_id, number.id).await?;
+    Ok(())
 }
 
 /// A Twilio number to import, with the credentials the provider checks (VoxHive never stores
@@ -163,13 +216,15 @@ mod tests {
             "pn-1",
             json!({"id": "pn-1", "provider": "twilio", "number": "+14155550100", "name": "Sales",
                    "assistantId": "asst-1", "squadId": "sq-1", "server": {"url": "https://x.test/hook"},
-                   "status": "active"}),
+                   "status": "active", "twilioAccountSid": "AC1", "twilioAuthToken": "shh"}),
         ));
         assert_eq!(n.number.as_deref(), Some("+14155550100"));
         assert_eq!(n.carrier, "twilio");
         assert_eq!(n.remote_assistant_id.as_deref(), Some("asst-1"));
         assert_eq!(n.remote_squad_id.as_deref(), Some("sq-1"));
         assert_eq!(n.server_url.as_deref(), Some("https://x.test/hook"));
+        assert_eq!(n.document.get("twilioAuthToken"), None, "credentials are not kept");
+        assert_eq!(n.document["twilioAccountSid"], "AC1");
         let sip = read_phone_number(&remote(
             ProviderKind::Vapi,
             "pn-2",
