@@ -32,6 +32,7 @@ mod url;
 mod usage;
 mod users;
 mod webhook_events;
+mod webhook_tests;
 mod workspaces;
 mod write_gate;
 
@@ -64,4 +65,5 @@ pub use users::User;
 pub use webhook_events::{
     EventOutcome, NewWebhookEvent, WebhookEvent, WebhookStatus, WebhookTarget, WEBHOOK_MAX_ATTEMPTS,
 };
+pub use webhook_tests::{NewWebhookTest, ReceivedDelivery, WebhookTest, TESTS_KEPT_PER_URL};
 pub use workspaces::{Workspace, WorkspaceRole};

@@ -16,6 +16,7 @@ mod remote;
 pub mod retention;
 mod status;
 mod validate;
+pub mod webhook_test;
 
 pub use calls::{
     call_document, is_final, process_webhook_events, sync_calls, webhook_event, CallSyncReport, EventCall,
@@ -30,8 +31,8 @@ pub use jobs::{
     enqueue, enqueue_call_sync, start_call_sync, JobRunner, JobSpec, PushFailure, PushReport, POLL_CALLS_EVERY,
 };
 pub use phone_numbers::{
-    buy_body, create_phone_number, edit_body, edit_phone_number, read_phone_number, refresh_phone_numbers,
-    release_phone_number, twilio_body, NumberEdit, TwilioImport,
+    buy_body, check_http_url, create_phone_number, edit_body, edit_phone_number, is_e164, read_phone_number,
+    refresh_phone_numbers, release_phone_number, twilio_body, NumberEdit, TwilioImport,
 };
 pub use remote::{audited_push, local_document, pull, push, save_local, PullOutcome, PushOutcome};
 pub use status::SyncStatus;

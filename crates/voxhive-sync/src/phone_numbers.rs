@@ -130,17 +130,34 @@ pub struct NumberEdit {
     pub name: Option<Option<String>>,
     /// The provider's assistant (agent) id.
     pub assistant: Option<Option<String>>,
+    /// A Vapi squad id, kept as it is.
+    pub squad: Option<Option<String>>,
     pub server_url: Option<Option<String>>,
+}
+
+/// A refusal of one field of a request, before anything is sent to the provider.
+fn refused(path: &str, message: String) -> SyncError {
+    SyncError::Invalid(vec![FieldProblem {
+        path: path.into(),
+        message,
+    }])
+}
+
+/// Whether `number` is in E.164: a plus, then 8 to 15 digits, the first not zero.
+pub fn is_e164(number: &str) -> bool {
+    number.strip_prefix('+').is_some_and(|digits| {
+        (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0')
+    })
 }
 
 /// The body that buys a Vapi number in an area code (three digits, checked here so the user
 /// hears about a typo before the provider is asked).
 pub fn buy_body(area_code: &str, name: Option<&str>) -> Result<Value, SyncError> {
     if area_code.len() != 3 || !area_code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(SyncError::Invalid(vec![FieldProblem {
-            path: "/numberDesiredAreaCode".into(),
-            message: format!("an area code is three digits, such as 415; \"{area_code}\" is not one"),
-        }]));
+        return Err(refused(
+            "/area_code",
+            format!("an area code is three digits, such as 415; \"{area_code}\" is not one"),
+        ));
     }
     let mut body = json!({"provider": "vapi", "numberDesiredAreaCode": area_code});
     if let Some(name) = name {
@@ -149,22 +166,46 @@ pub fn buy_body(area_code: &str, name: Option<&str>) -> Result<Value, SyncError>
     Ok(body)
 }
 
-/// The body that imports a Twilio number into a provider.
-pub fn twilio_body(kind: ProviderKind, import: &TwilioImport) -> Value {
+/// The body that imports a Twilio number into a provider, after checking the number is E.164
+/// and the credentials have Twilio's shape (the provider checks that Twilio accepts them).
+pub fn twilio_body(kind: ProviderKind, import: &TwilioImport) -> Result<Value, SyncError> {
+    if !is_e164(&import.number) {
+        return Err(refused(
+            "/number",
+            format!(
+                "write the number in E.164, a plus and the country code then the number, such as +14155550100; \"{}\" is not",
+                import.number
+            ),
+        ));
+    }
+    let sid = &import.account_sid;
+    if !(sid.len() == 34 && sid.starts_with("AC") && sid.bytes().all(|b| b.is_ascii_alphanumeric())) {
+        return Err(refused(
+            "/account_sid",
+            "a Twilio account SID is AC followed by 32 letters and digits, as shown in the Twilio console".into(),
+        ));
+    }
+    if import.auth_token.trim().is_empty() {
+        return Err(refused(
+            "/auth_token",
+            "enter the Twilio auth token: the provider checks it with Twilio (VoxHive does not keep it)".into(),
+        ));
+    }
     let name = import.name.clone().unwrap_or_else(|| import.number.clone());
-    match kind {
+    Ok(match kind {
         ProviderKind::Vapi => json!({
-            "provider": "twilio", "number": import.number, "twilioAccountSid": import.account_sid,
+            "provider": "twilio", "number": import.number, "twilioAccountSid": sid,
             "twilioAuthToken": import.auth_token, "name": name,
         }),
         ProviderKind::ElevenLabs => json!({
-            "provider": "twilio", "phone_number": import.number, "sid": import.account_sid,
+            "provider": "twilio", "phone_number": import.number, "sid": sid,
             "token": import.auth_token, "label": name,
         }),
-    }
+    })
 }
 
-/// The PATCH body of an edit; ElevenLabs numbers have no server URL of their own.
+/// The PATCH body of an edit. An assistant and a squad exclude each other (setting one clears
+/// the other); ElevenLabs numbers have neither a squad nor a server URL of their own.
 pub fn edit_body(kind: ProviderKind, edit: &NumberEdit) -> Result<Value, SyncError> {
     let mut body = Map::new();
     let (name_key, assistant_key) = match kind {
@@ -176,14 +217,34 @@ pub fn edit_body(kind: ProviderKind, edit: &NumberEdit) -> Result<Value, SyncErr
     }
     if let Some(assistant) = &edit.assistant {
         body.insert(assistant_key.into(), json!(assistant));
+        if kind == ProviderKind::Vapi && assistant.is_some() {
+            body.insert("squadId".into(), Value::Null);
+        }
+    }
+    if let Some(squad) = &edit.squad {
+        if kind == ProviderKind::ElevenLabs {
+            return Err(refused("/squad_id", "ElevenLabs has no squads: assign an agent".into()));
+        }
+        if squad.is_some() && edit.assistant.as_ref().is_some_and(Option::is_some) {
+            return Err(refused(
+                "/squad_id",
+                "a number answers with an assistant or a squad, not both".into(),
+            ));
+        }
+        body.insert("squadId".into(), json!(squad));
+        if squad.is_some() {
+            body.insert("assistantId".into(), Value::Null);
+        }
     }
     if let Some(url) = &edit.server_url {
         if kind == ProviderKind::ElevenLabs {
-            return Err(SyncError::Invalid(vec![FieldProblem {
-                path: "/server/url".into(),
-                message: "ElevenLabs numbers have no server URL: ElevenLabs sends its webhooks to the workspace's URL"
-                    .into(),
-            }]));
+            return Err(refused(
+                "/server_url",
+                "ElevenLabs numbers have no server URL: ElevenLabs sends its webhooks to the workspace's URL".into(),
+            ));
+        }
+        if let Some(url) = url {
+            check_http_url("/server_url", url)?;
         }
         body.insert(
             "server".into(),
@@ -191,6 +252,17 @@ pub fn edit_body(kind: ProviderKind, edit: &NumberEdit) -> Result<Value, SyncErr
         );
     }
     Ok(Value::Object(body))
+}
+
+/// Refuses a URL that is not an absolute http(s) URL with a host.
+pub fn check_http_url(path: &str, url: &str) -> Result<(), SyncError> {
+    match reqwest::Url::parse(url) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => Ok(()),
+        _ => Err(refused(
+            path,
+            format!("a server URL starts with https:// (or http://) and names a host, such as https://example.com/hooks; \"{url}\" does not"),
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -258,15 +330,22 @@ mod tests {
         assert!(buy_body("41a", None).unwrap_err().to_string().contains("three digits"));
         let import = TwilioImport {
             number: "+14155550100".into(),
-            account_sid: "AC0123".into(),
+            account_sid: format!("AC{}", "0123456789abcdef".repeat(2)),
             auth_token: "secret".into(),
             name: None,
         };
-        assert_eq!(twilio_body(ProviderKind::ElevenLabs, &import)["label"], "+14155550100");
-        assert_eq!(twilio_body(ProviderKind::Vapi, &import)["twilioAuthToken"], "secret");
+        assert_eq!(
+            twilio_body(ProviderKind::ElevenLabs, &import).unwrap()["label"],
+            "+14155550100"
+        );
+        assert_eq!(
+            twilio_body(ProviderKind::Vapi, &import).unwrap()["twilioAuthToken"],
+            "secret"
+        );
         let edit = NumberEdit {
             name: Some(Some("Support".into())),
             assistant: Some(None),
+            squad: None,
             server_url: Some(Some("https://x.test/hook".into())),
         };
         assert_eq!(
@@ -274,6 +353,26 @@ mod tests {
             json!({"name": "Support", "assistantId": null, "server": {"url": "https://x.test/hook"}})
         );
         assert!(edit_body(ProviderKind::ElevenLabs, &edit).is_err());
+        let squad = NumberEdit {
+            squad: Some(Some("sq-1".into())),
+            ..NumberEdit::default()
+        };
+        assert_eq!(
+            edit_body(ProviderKind::Vapi, &squad).unwrap(),
+            json!({"squadId": "sq-1", "assistantId": null})
+        );
+        let bad_url = NumberEdit {
+            server_url: Some(Some("ftp://x.test".into())),
+            ..NumberEdit::default()
+        };
+        let refused = edit_body(ProviderKind::Vapi, &bad_url).unwrap_err();
+        assert!(refused.to_string().contains("https://"), "{refused}");
+        let mut not_e164 = import.clone();
+        not_e164.number = "415-555-0100".into();
+        assert!(
+            matches!(twilio_body(ProviderKind::Vapi, &not_e164), Err(SyncError::Invalid(p)) if p[0].path == "/number")
+        );
+        assert!(is_e164("+442071234567") && !is_e164("+0123456789") && !is_e164("+1415"));
         let unassign = NumberEdit {
             assistant: Some(None),
             ..NumberEdit::default()

@@ -67,13 +67,19 @@ async fn vapi_numbers_are_bought_imported_assigned_and_released_at_the_provider_
         bought.number
     );
 
+    // An area code with no numbers left: the provider's reason, nothing stored.
+    let unavailable = create_phone_number(&store, client.as_ref(), 1, connection, &buy_body("011", None).unwrap())
+        .await
+        .unwrap_err();
+    assert!(unavailable.to_string().contains("area code 011"), "{unavailable}");
+
     // Twilio refuses a wrong token: the user reads why, and nothing is stored.
     let refused = create_phone_number(
         &store,
         client.as_ref(),
         1,
         connection,
-        &twilio_body(ProviderKind::Vapi, &twilio("+14155550199", "not-a-token")),
+        &twilio_body(ProviderKind::Vapi, &twilio("+14155550199", "not-a-token")).unwrap(),
     )
     .await
     .unwrap_err();
@@ -89,7 +95,7 @@ async fn vapi_numbers_are_bought_imported_assigned_and_released_at_the_provider_
         client.as_ref(),
         1,
         connection,
-        &twilio_body(ProviderKind::Vapi, &twilio("+14155550199", &token)),
+        &twilio_body(ProviderKind::Vapi, &twilio("+14155550199", &token)).unwrap(),
     )
     .await
     .unwrap();
@@ -104,6 +110,7 @@ async fn vapi_numbers_are_bought_imported_assigned_and_released_at_the_provider_
     let edit = NumberEdit {
         name: Some(Some("Front desk line".into())),
         assistant: Some(Some(assistant.clone())),
+        squad: None,
         server_url: Some(Some("https://hooks.example.com/vapi".into())),
     };
     edit_phone_number(&store, client.as_ref(), &bought, &edit)
@@ -118,6 +125,33 @@ async fn vapi_numbers_are_bought_imported_assigned_and_released_at_the_provider_
         remote.doc["assistantId"],
         assistant.as_str(),
         "the change is at the provider"
+    );
+
+    // Reassigned to a squad (kept as it is), the assistant is cleared; then back to an assistant.
+    let to_squad = NumberEdit {
+        squad: Some(Some("squad-kept-as-is".into())),
+        ..NumberEdit::default()
+    };
+    edit_phone_number(&store, client.as_ref(), &edited, &to_squad)
+        .await
+        .unwrap();
+    let squad = store.phone_number(1, bought.id, SINCE).await.unwrap().unwrap();
+    assert_eq!(
+        (squad.remote_squad_id.as_deref(), squad.remote_assistant_id.as_deref()),
+        (Some("squad-kept-as-is"), None)
+    );
+    let other = client.list(Resource::Assistants).await.unwrap().items[1].id.clone();
+    let reassign = NumberEdit {
+        assistant: Some(Some(other.clone())),
+        ..NumberEdit::default()
+    };
+    edit_phone_number(&store, client.as_ref(), &squad, &reassign)
+        .await
+        .unwrap();
+    let edited = store.phone_number(1, bought.id, SINCE).await.unwrap().unwrap();
+    assert_eq!(
+        (edited.remote_assistant_id.as_deref(), edited.remote_squad_id.as_deref()),
+        (Some(other.as_str()), None)
     );
 
     release_phone_number(&store, client.as_ref(), &edited).await.unwrap();
@@ -149,7 +183,7 @@ async fn an_elevenlabs_number_is_imported_and_assigned_and_has_no_server_url() {
         client.as_ref(),
         1,
         connection,
-        &twilio_body(ProviderKind::ElevenLabs, &twilio("+442071234567", &token)),
+        &twilio_body(ProviderKind::ElevenLabs, &twilio("+442071234567", &token)).unwrap(),
     )
     .await
     .unwrap();

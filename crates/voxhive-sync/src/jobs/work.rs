@@ -127,6 +127,19 @@ async fn import(
     .await?;
     // Calls that arrived before their assistant was imported are linked to it now.
     let linked_calls = store.link_unlinked_calls(connection.id).await?;
+    // A whole import also brings the account's phone numbers, which name its assistants.
+    let phone_numbers = if remote_ids.is_none() {
+        match crate::refresh_phone_numbers(store, client.as_ref(), workspace_id, connection.id).await {
+            Ok(listed) => Some(listed),
+            Err(SyncError::Store(err)) => return Err(SyncError::Store(err)),
+            Err(err) => {
+                tracing::warn!(%err, connection = connection.id, "phone numbers not refreshed");
+                None
+            }
+        }
+    } else {
+        None
+    };
     let detail = json!({"connection_id": connection.id, "created": report.created, "pulled": report.pulled, "conflicts": report.conflicts, "remote_deleted": report.remote_deleted});
     store
         .record_audit(workspace_id, user_id, "assistants.import", &connection.label, &detail)
@@ -134,6 +147,7 @@ async fn import(
     let mut result = serde_json::to_value(&report).expect("a report serializes");
     result["connection"] = json!(connection.label);
     result["linked_calls"] = json!(linked_calls);
+    result["phone_numbers"] = json!(phone_numbers);
     Ok(result)
 }
 

@@ -7,6 +7,7 @@ mod calls;
 mod connections;
 mod jobs;
 mod me;
+mod phone_numbers;
 mod usage;
 mod webhooks;
 
@@ -39,6 +40,8 @@ pub fn router() -> Router<AppState> {
             get(webhooks::show_webhook).put(webhooks::set_webhook_secret),
         )
         .route("/connections/{id}/webhook/rotate", post(webhooks::rotate_webhook))
+        .route("/webhooks/test", post(webhooks::test_webhook))
+        .route("/webhooks/deliveries", get(webhooks::list_deliveries))
         .route(
             "/assistants",
             get(assistants::list_assistants).post(assistants::create_assistant),
@@ -57,6 +60,18 @@ pub fn router() -> Router<AppState> {
         .route("/assistants/{id}/revisions", get(assistants::list_revisions))
         .route("/assistants/{id}/diff", get(assistants::diff_revisions))
         .route("/assistants/{id}/rollback", post(assistants::rollback_assistant))
+        .route("/phone-numbers", get(phone_numbers::list_phone_numbers))
+        .route("/phone-numbers/refresh", post(phone_numbers::refresh_phone_numbers))
+        .route(
+            "/phone-numbers/{id}",
+            get(phone_numbers::show_phone_number)
+                .patch(phone_numbers::change_phone_number)
+                .delete(phone_numbers::release_phone_number),
+        )
+        .route(
+            "/connections/{id}/phone-numbers",
+            post(phone_numbers::create_phone_number),
+        )
         .route("/budgets", get(budgets::list_budgets).post(budgets::create_budget))
         .route(
             "/budgets/{id}",
@@ -87,6 +102,8 @@ pub fn router() -> Router<AppState> {
         webhooks::show_webhook,
         webhooks::rotate_webhook,
         webhooks::set_webhook_secret,
+        webhooks::test_webhook,
+        webhooks::list_deliveries,
         assistants::list_assistants,
         assistants::create_assistant,
         assistants::show_assistant,
@@ -103,6 +120,12 @@ pub fn router() -> Router<AppState> {
         calls::list_calls,
         calls::show_call,
         call_sync::sync_calls,
+        phone_numbers::list_phone_numbers,
+        phone_numbers::show_phone_number,
+        phone_numbers::create_phone_number,
+        phone_numbers::change_phone_number,
+        phone_numbers::release_phone_number,
+        phone_numbers::refresh_phone_numbers,
         budgets::list_budgets,
         budgets::create_budget,
         budgets::show_budget,
@@ -138,6 +161,16 @@ pub struct ErrorDetail {
     pub code: String,
     pub message: String,
     pub field: Option<String>,
+}
+
+/// Reads a JSON body, answering 400 with the parser's reason.
+pub(crate) fn json_body<T>(body: Result<Json<T>, axum::extract::rejection::JsonRejection>) -> Result<T, ApiError> {
+    body.map(|Json(b)| b).map_err(|e| {
+        ApiError(AppError::BadRequest {
+            field: None,
+            message: e.body_text(),
+        })
+    })
 }
 
 /// An instant in storage form as RFC 3339 in UTC, the API's form for times.
