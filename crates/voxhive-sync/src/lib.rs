@@ -15,6 +15,7 @@ mod phone_numbers;
 mod remote;
 pub mod retention;
 mod status;
+mod tools;
 mod validate;
 pub mod webhook_test;
 
@@ -36,4 +37,8 @@ pub use phone_numbers::{
 };
 pub use remote::{audited_push, local_document, pull, push, save_local, PullOutcome, PushOutcome};
 pub use status::SyncStatus;
+pub use tools::{
+    attached_tool_ids, check_tool_document, create_tool, delete_tool, read_tool, refresh_tools, update_tool, with_tool,
+    writable as writable_tool,
+};
 pub use validate::{check_document, check_tools, FieldProblem};

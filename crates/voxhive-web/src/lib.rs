@@ -21,6 +21,7 @@ mod period;
 mod phone_numbers;
 mod server_urls;
 mod state;
+mod tools;
 mod views;
 mod webhooks;
 

@@ -83,7 +83,7 @@ pub async fn seed_account(store: &Store) -> anyhow::Result<i64> {
     Ok(ws.id)
 }
 
-/// Imports the simulator's assistants and phone numbers into the demo workspace (idempotent) and queues the
+/// Imports the simulator's assistants, phone numbers and tools into the demo workspace (idempotent) and queues the
 /// reading of their calls (the server's job runner does it in the background).
 async fn import_assistants(store: &Store, workspace_id: i64, base_url: &str) -> anyhow::Result<()> {
     for connection in store.connections(workspace_id).await? {
@@ -94,6 +94,7 @@ async fn import_assistants(store: &Store, workspace_id: i64, base_url: &str) -> 
         let client = build_client(ClientConfig::new(kind, *api_key, Some(base_url.to_string())));
         voxhive_sync::import_assistants(store, client.as_ref(), &connection, None, &|_, _| {}).await?;
         voxhive_sync::refresh_phone_numbers(store, client.as_ref(), workspace_id, connection.id).await?;
+        voxhive_sync::refresh_tools(store, client.as_ref(), workspace_id, connection.id).await?;
         voxhive_sync::enqueue_call_sync(store, workspace_id, connection.id, true).await?;
     }
     Ok(())

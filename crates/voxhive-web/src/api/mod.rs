@@ -8,6 +8,7 @@ mod connections;
 mod jobs;
 mod me;
 mod phone_numbers;
+mod tools;
 mod usage;
 mod webhooks;
 
@@ -72,6 +73,14 @@ pub fn router() -> Router<AppState> {
             "/connections/{id}/phone-numbers",
             post(phone_numbers::create_phone_number),
         )
+        .route("/tools", get(tools::list_tools).post(tools::create_tool))
+        .route("/tools/refresh", post(tools::refresh_tools))
+        .route(
+            "/tools/{id}",
+            get(tools::show_tool)
+                .patch(tools::change_tool)
+                .delete(tools::delete_tool),
+        )
         .route("/budgets", get(budgets::list_budgets).post(budgets::create_budget))
         .route(
             "/budgets/{id}",
@@ -126,6 +135,12 @@ pub fn router() -> Router<AppState> {
         phone_numbers::change_phone_number,
         phone_numbers::release_phone_number,
         phone_numbers::refresh_phone_numbers,
+        tools::list_tools,
+        tools::show_tool,
+        tools::create_tool,
+        tools::change_tool,
+        tools::delete_tool,
+        tools::refresh_tools,
         budgets::list_budgets,
         budgets::create_budget,
         budgets::show_budget,
@@ -161,6 +176,53 @@ pub struct ErrorDetail {
     pub code: String,
     pub message: String,
     pub field: Option<String>,
+}
+
+/// How re-reading one connection's resources (numbers, tools) from its provider went.
+#[derive(serde::Serialize, ToSchema)]
+pub struct RefreshOutcome {
+    pub connection: String,
+    /// How many the provider listed; `null` when it could not be read.
+    pub count: Option<usize>,
+    /// Why the provider could not be read.
+    pub error: Option<String>,
+}
+
+impl RefreshOutcome {
+    fn all(outcomes: Vec<(String, Result<usize, String>)>) -> Vec<RefreshOutcome> {
+        outcomes
+            .into_iter()
+            .map(|(connection, outcome)| RefreshOutcome {
+                connection,
+                count: outcome.as_ref().ok().copied(),
+                error: outcome.err(),
+            })
+            .collect()
+    }
+}
+
+/// Which connection to refresh; every connection when left out.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct RefreshParams {
+    pub connection_id: Option<i64>,
+}
+
+impl RefreshParams {
+    /// The connections to refresh; 404 for a connection of another workspace.
+    async fn connections(
+        &self,
+        state: &AppState,
+        workspace_id: i64,
+    ) -> Result<Vec<voxhive_store::Connection>, ApiError> {
+        let mut connections = state.store.connections(workspace_id).await?;
+        if let Some(id) = self.connection_id {
+            connections.retain(|c| c.id == id);
+            if connections.is_empty() {
+                return Err(ApiError(AppError::NotFound));
+            }
+        }
+        Ok(connections)
+    }
 }
 
 /// Reads a JSON body, answering 400 with the parser's reason.

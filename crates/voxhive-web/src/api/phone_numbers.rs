@@ -11,7 +11,7 @@ use voxhive_core::Permission;
 use voxhive_store::PhoneNumber;
 use voxhive_sync::TwilioImport;
 
-use super::{json_body, rfc3339, ErrorBody};
+use super::{json_body, rfc3339, ErrorBody, RefreshOutcome, RefreshParams};
 use crate::auth::ApiAuth;
 use crate::error::{ApiError, AppError};
 use crate::phone_numbers::{self, NumberChange, NumberSource};
@@ -232,22 +232,6 @@ pub async fn release_phone_number(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// How reading one connection's numbers went.
-#[derive(Serialize, ToSchema)]
-pub struct RefreshOutcome {
-    pub connection: String,
-    /// How many numbers the provider listed; `null` when it could not be read.
-    pub numbers: Option<usize>,
-    /// Why the provider could not be read.
-    pub error: Option<String>,
-}
-
-/// Which connection to refresh; every connection when left out.
-#[derive(Deserialize, IntoParams)]
-pub struct RefreshParams {
-    pub connection_id: Option<i64>,
-}
-
 #[utoipa::path(post, path = "/phone-numbers/refresh", tag = "phone numbers", params(RefreshParams),
     responses((status = 200, description = "Each connection's numbers re-read from its provider", body = Vec<RefreshOutcome>),
               (status = 403, description = "Viewers cannot refresh", body = ErrorBody),
@@ -258,22 +242,7 @@ pub async fn refresh_phone_numbers(
     Query(params): Query<RefreshParams>,
 ) -> Result<Json<Vec<RefreshOutcome>>, ApiError> {
     auth.require(Permission::Edit)?;
-    let mut connections = state.store.connections(auth.workspace_id).await?;
-    if let Some(id) = params.connection_id {
-        connections.retain(|c| c.id == id);
-        if connections.is_empty() {
-            return Err(ApiError(AppError::NotFound));
-        }
-    }
+    let connections = params.connections(&state, auth.workspace_id).await?;
     let outcomes = phone_numbers::refresh(&state, auth.workspace_id, auth.user_id, &connections).await?;
-    Ok(Json(
-        outcomes
-            .into_iter()
-            .map(|(connection, outcome)| RefreshOutcome {
-                connection,
-                numbers: outcome.as_ref().ok().copied(),
-                error: outcome.err(),
-            })
-            .collect(),
-    ))
+    Ok(Json(RefreshOutcome::all(outcomes)))
 }

@@ -47,14 +47,3 @@ coming_soon!(
         "Attach files to assistants"
     ]
 );
-coming_soon!(
-    tools,
-    "Tools",
-    "/tools",
-    "Manage the function-calling tools your assistants use.",
-    [
-        "Every tool of every account, by type",
-        "Create and edit with a form or as JSON",
-        "See which assistants use each tool"
-    ]
-);

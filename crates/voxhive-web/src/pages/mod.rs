@@ -15,6 +15,7 @@ mod providers;
 mod start;
 mod team;
 mod tokens;
+mod tools;
 mod usage;
 mod webhooks;
 mod workspace;
@@ -56,7 +57,14 @@ pub fn router() -> Router<AppState> {
             get(assistants::show_merge).post(assistants::resolve_merge),
         )
         .route("/knowledge-base", get(coming_soon::knowledge_base))
-        .route("/tools", get(coming_soon::tools))
+        .route("/tools", get(tools::show_tools).post(tools::create_tool))
+        .route("/tools/new", get(tools::show_new_tool))
+        .route("/tools/refresh", post(tools::refresh))
+        .route("/tools/{id}", get(tools::show_tool))
+        .route("/tools/{id}/edit", post(tools::edit_tool))
+        .route("/tools/{id}/attach", post(tools::attach_tool))
+        .route("/tools/{id}/detach", post(tools::detach_tool))
+        .route("/tools/{id}/delete", post(tools::delete_tool))
         .route(
             "/phone-numbers",
             get(phone_numbers::show_phone_numbers).post(phone_numbers::add_number),

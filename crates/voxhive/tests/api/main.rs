@@ -21,6 +21,7 @@ mod phone_numbers;
 mod recordings;
 mod roles;
 mod secrets;
+mod tools;
 mod usage;
 mod webhook_tests;
 mod webhooks;

@@ -58,7 +58,7 @@ async fn numbers_are_listed_with_their_assistant_and_the_calls_and_cost_of_30_da
         .api(&token, Method::POST, "/api/v1/phone-numbers/refresh", None)
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(refreshed, json!([{"connection": "Main", "numbers": 2, "error": null}]));
+    assert_eq!(refreshed, json!([{"connection": "Main", "count": 2, "error": null}]));
 
     let doc = app.openapi().await;
     let (_, list) = app.api(&token, Method::GET, "/api/v1/phone-numbers", None).await;

@@ -15,6 +15,7 @@ mod assistants;
 mod calls;
 mod checks;
 mod phone_numbers;
+mod tools;
 mod usage;
 mod webdriver;
 mod webhooks;
