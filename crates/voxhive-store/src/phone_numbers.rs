@@ -48,7 +48,7 @@ pub struct PhoneNumber {
     pub status: Option<String>,
     pub document: String,
     pub refreshed_at: Millis,
-    /// Calls on this number since the instant the list was asked for.
+    /// Calls on this number since the `since` the list was asked with.
     pub recent_calls: i64,
     pub recent_cost_micro_usd: i64,
 }

@@ -59,7 +59,7 @@ pub struct ReceivedDelivery {
     pub status: String,
     pub reason: Option<String>,
     pub processed_at: Option<Millis>,
-    /// The body's length in bytes.
+    /// The body's length in characters.
     pub size: i64,
 }
 
@@ -121,14 +121,33 @@ impl Store {
         Ok(row)
     }
 
-    /// The deliveries a workspace's receivers got, newest first, without their bodies.
-    pub async fn received_deliveries(&self, workspace_id: i64, limit: i64) -> StoreResult<Vec<ReceivedDelivery>> {
-        let rows = on_pool!(self, pool => sqlx::query_as::<_, ReceivedDelivery>(
+    /// The deliveries a workspace's receivers got (of one connection, if given), newest first,
+    /// without their bodies.
+    pub async fn received_deliveries(
+        &self,
+        workspace_id: i64,
+        connection_id: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<ReceivedDelivery>> {
+        let condition = if connection_id.is_some() {
+            " AND e.connection_id = $3"
+        } else {
+            ""
+        };
+        let sql = format!(
             "SELECT e.id, e.connection_id, c.label AS connection_label, c.provider, e.received_at, e.kind, e.status, \
              e.reason, e.processed_at, CAST(LENGTH(e.body) AS BIGINT) AS size \
              FROM webhook_events e JOIN connections c ON c.id = e.connection_id \
-             WHERE e.workspace_id = $1 ORDER BY e.id DESC LIMIT $2")
-            .bind(workspace_id).bind(limit).fetch_all(pool).await)?;
+             WHERE e.workspace_id = $1{condition} ORDER BY e.id DESC LIMIT $2"
+        );
+        let rows = on_pool!(self, pool => {
+            let query = sqlx::query_as::<_, ReceivedDelivery>(&sql).bind(workspace_id).bind(limit);
+            match connection_id {
+                Some(id) => query.bind(id),
+                None => query,
+            }
+            .fetch_all(pool).await
+        })?;
         Ok(rows)
     }
 }

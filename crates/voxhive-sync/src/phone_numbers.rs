@@ -8,9 +8,29 @@ use voxhive_store::{NewPhoneNumber, PhoneNumber, Store};
 
 use crate::{FieldProblem, SyncError};
 
-/// The provider's credentials a number's document may echo (Vapi answers a Twilio number with
-/// its auth token): never stored.
-const CREDENTIAL_KEYS: [&str; 3] = ["twilioAuthToken", "twilioApiSecret", "token"];
+/// The provider's credentials a number's document may echo, at any depth (Vapi answers a Twilio
+/// number with its auth token, a SIP number with its `authentication.password`, a server with
+/// its headers): never stored.
+const CREDENTIAL_KEYS: [&str; 6] = [
+    "twilioAuthToken",
+    "twilioApiSecret",
+    "token",
+    "password",
+    "secret",
+    "headers",
+];
+
+/// `doc` without any of [`CREDENTIAL_KEYS`], however deep.
+fn without_credentials(doc: &mut Value) {
+    match doc {
+        Value::Object(fields) => {
+            fields.retain(|key, _| !CREDENTIAL_KEYS.contains(&key.as_str()));
+            fields.values_mut().for_each(without_credentials);
+        }
+        Value::Array(items) => items.iter_mut().for_each(without_credentials),
+        _ => {}
+    }
+}
 
 /// A provider's phone number in the store's shape, its credentials removed. Vapi: `number` (or
 /// `sipUri`), `provider`, `name`, `assistantId`, `squadId`, `server.url`, `status`. ElevenLabs:
@@ -19,9 +39,7 @@ const CREDENTIAL_KEYS: [&str; 3] = ["twilioAuthToken", "twilioApiSecret", "token
 pub fn read_phone_number(remote: &RemoteDoc) -> NewPhoneNumber {
     let doc = &remote.doc;
     let mut kept = doc.clone();
-    if let Some(fields) = kept.as_object_mut() {
-        fields.retain(|key, _| !CREDENTIAL_KEYS.contains(&key.as_str()));
-    }
+    without_credentials(&mut kept);
     let text = |pointer: &str| {
         doc.pointer(pointer)
             .and_then(Value::as_str)
@@ -64,9 +82,16 @@ pub async fn refresh_phone_numbers(
 ) -> Result<usize, SyncError> {
     let listing = client.list(Resource::PhoneNumbers).await?;
     let numbers: Vec<NewPhoneNumber> = listing.items.iter().map(read_phone_number).collect();
-    store
-        .replace_phone_numbers(workspace_id, connection_id, &numbers)
-        .await?;
+    if listing.skipped.is_empty() {
+        store
+            .replace_phone_numbers(workspace_id, connection_id, &numbers)
+            .await?;
+    } else {
+        // A record the client could not read may be one stored: keep what is not listed.
+        for number in &numbers {
+            store.upsert_phone_number(workspace_id, connection_id, number).await?;
+        }
+    }
     Ok(numbers.len())
 }
 
@@ -288,7 +313,8 @@ mod tests {
             "pn-1",
             json!({"id": "pn-1", "provider": "twilio", "number": "+14155550100", "name": "Sales",
                    "assistantId": "asst-1", "squadId": "sq-1", "server": {"url": "https://x.test/hook"},
-                   "status": "active", "twilioAccountSid": "AC1", "twilioAuthToken": "shh"}),
+                   "status": "active", "twilioAccountSid": "AC1", "twilioAuthToken": "shh",
+                   "authentication": {"username": "desk", "password": "shh"}}),
         ));
         assert_eq!(n.number.as_deref(), Some("+14155550100"));
         assert_eq!(n.carrier, "twilio");
@@ -296,6 +322,7 @@ mod tests {
         assert_eq!(n.remote_squad_id.as_deref(), Some("sq-1"));
         assert_eq!(n.server_url.as_deref(), Some("https://x.test/hook"));
         assert_eq!(n.document.get("twilioAuthToken"), None, "credentials are not kept");
+        assert!(!n.document.to_string().contains("shh"), "nor nested ones");
         assert_eq!(n.document["twilioAccountSid"], "AC1");
         let sip = read_phone_number(&remote(
             ProviderKind::Vapi,

@@ -103,7 +103,14 @@ pub async fn refresh_tools(
 ) -> Result<usize, SyncError> {
     let listing = client.list(Resource::Tools).await?;
     let tools: Vec<NewTool> = listing.items.iter().map(read_tool).collect();
-    store.replace_tools(workspace_id, connection_id, &tools).await?;
+    if listing.skipped.is_empty() {
+        store.replace_tools(workspace_id, connection_id, &tools).await?;
+    } else {
+        // A record the client could not read may be one stored: keep what is not listed.
+        for tool in &tools {
+            store.upsert_tool(workspace_id, connection_id, tool).await?;
+        }
+    }
     Ok(tools.len())
 }
 
@@ -135,15 +142,25 @@ pub async fn create_tool(
         .await?)
 }
 
-/// Replaces a tool's document at the provider (checked first), then stores its answer.
+/// Replaces a tool's document at the provider (checked first), then stores its answer. The
+/// providers merge a PATCH into what they have, so a field the new document drops is sent as
+/// null, which clears it.
 pub async fn update_tool(
     store: &Store,
     client: &dyn ProviderClient,
     tool: &Tool,
     doc: &Value,
 ) -> Result<(), SyncError> {
-    check_tool_document(client.kind(), &writable(client.kind(), doc))?;
-    let updated = client.update(Resource::Tools, &tool.remote_id, doc).await?;
+    let kind = client.kind();
+    let mut body = writable(kind, doc);
+    check_tool_document(kind, &body)?;
+    let stored: Value = serde_json::from_str(&tool.document).unwrap_or(Value::Null);
+    if let (Some(fields), Some(before)) = (body.as_object_mut(), writable(kind, &stored).as_object()) {
+        for key in before.keys() {
+            fields.entry(key.clone()).or_insert(Value::Null);
+        }
+    }
+    let updated = client.update(Resource::Tools, &tool.remote_id, &body).await?;
     store
         .upsert_tool(tool.workspace_id, tool.connection_id, &read_tool(&updated))
         .await?;

@@ -69,6 +69,16 @@ async fn own_secret(state: &AppState, workspace_id: i64, url: &str) -> AppResult
     Ok(None)
 }
 
+/// Whether `url` is one of the workspace's VoxHive receivers.
+async fn is_own_receiver(state: &AppState, workspace_id: i64, url: &str) -> AppResult<bool> {
+    Ok(state
+        .store
+        .connections(workspace_id)
+        .await?
+        .iter()
+        .any(|c| receiver_url(state, c.id) == url))
+}
+
 /// Sends a test delivery, records it and audits it; answers the recorded delivery.
 pub async fn send(state: &AppState, workspace_id: i64, user_id: i64, ask: &TestAsk) -> AppResult<WebhookTest> {
     let url = ask.url.trim().to_owned();
@@ -78,6 +88,7 @@ pub async fn send(state: &AppState, workspace_id: i64, user_id: i64, ask: &TestA
         Some(secs @ 1..=60) => Duration::from_secs(secs),
         Some(_) => return Err(AppError::field("timeout_secs", "wait between 1 and 60 seconds")),
     };
+    let own = is_own_receiver(state, workspace_id, &url).await?;
     let secret = match ask.secret.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(secret) => Some(secret.to_owned()),
         None => own_secret(state, workspace_id, &url).await?,
@@ -87,6 +98,8 @@ pub async fn send(state: &AppState, workspace_id: i64, user_id: i64, ask: &TestA
         event,
         secret,
         timeout,
+        // VoxHive's own receiver may be on a private address (a local install); nothing else.
+        allow_private: state.config.webhook_tests_private || own,
     };
     let now = now_ms();
     let call_id = format!("{TEST_CALL_PREFIX}{now}");

@@ -34,6 +34,31 @@ pub struct NumberChange {
     pub server_url: Option<Option<String>>,
 }
 
+/// The fields of a number's requests, as the page and the API name them.
+const FIELDS: [&str; 6] = [
+    "area_code",
+    "number",
+    "account_sid",
+    "auth_token",
+    "server_url",
+    "squad_id",
+];
+
+/// A refusal of one of the request's fields, named as the request names it (`area_code`, not
+/// the sync layer's `/area_code`); anything else as it is.
+fn named_field(err: SyncError) -> AppError {
+    match err {
+        SyncError::Invalid(problems) if problems.len() == 1 => {
+            let problem = &problems[0];
+            match FIELDS.iter().find(|f| problem.path.strip_prefix('/') == Some(**f)) {
+                Some(field) => AppError::field(field, problem.message.clone()),
+                None => SyncError::Invalid(problems).into(),
+            }
+        }
+        other => other.into(),
+    }
+}
+
 /// The start of the window of recent calls.
 fn recent_since() -> i64 {
     now_ms() - RECENT_DAYS * 86_400_000
@@ -140,13 +165,16 @@ pub async fn create(
                     "ElevenLabs does not sell numbers: import a Twilio number instead",
                 ));
             }
-            ("phone_number.buy", buy_body(area_code.trim(), name.as_deref())?)
+            (
+                "phone_number.buy",
+                buy_body(area_code.trim(), name.as_deref()).map_err(named_field)?,
+            )
         }
         NumberSource::Twilio(mut import) => {
             import.number = import.number.trim().to_owned();
             import.account_sid = import.account_sid.trim().to_owned();
             import.name = name;
-            ("phone_number.import", twilio_body(kind, &import)?)
+            ("phone_number.import", twilio_body(kind, &import).map_err(named_field)?)
         }
     };
     let client = client_for(state, &connection)?;
@@ -185,7 +213,9 @@ pub async fn change(
     };
     let connection = connection(state, workspace_id, number.connection_id).await?;
     let client = client_for(state, &connection)?;
-    voxhive_sync::edit_phone_number(&state.store, client.as_ref(), &number, &edit).await?;
+    voxhive_sync::edit_phone_number(&state.store, client.as_ref(), &number, &edit)
+        .await
+        .map_err(named_field)?;
     let changed = find(state, workspace_id, id).await?;
     audit(state, user_id, "phone_number.change", &changed).await?;
     Ok(changed)

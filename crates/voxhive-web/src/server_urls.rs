@@ -90,16 +90,10 @@ fn assistant_server(provider: &str, doc: &Value) -> Option<(String, Vec<String>,
 /// Every server URL of the workspace's connections (of one connection, if given).
 pub async fn in_use(state: &AppState, workspace_id: i64, connection_id: Option<i64>) -> AppResult<Vec<ServerUrl>> {
     let mut connections: Vec<Connection> = state.store.connections(workspace_id).await?;
+    let all_receivers: Vec<String> = connections.iter().map(|c| receiver_url(state, c.id)).collect();
     if let Some(id) = connection_id {
         connections.retain(|c| c.id == id);
     }
-    let all_receivers: Vec<String> = state
-        .store
-        .connections(workspace_id)
-        .await?
-        .iter()
-        .map(|c| receiver_url(state, c.id))
-        .collect();
     let own = |url: &str| all_receivers.iter().any(|r| r == url);
     let mut urls = Vec::new();
     for connection in &connections {

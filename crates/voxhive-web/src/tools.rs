@@ -147,8 +147,7 @@ pub async fn change(state: &AppState, workspace_id: i64, user_id: i64, id: i64, 
     let tool = state.store.tool(workspace_id, id).await?.ok_or(AppError::NotFound)?;
     let connection = connection(state, workspace_id, tool.connection_id).await?;
     let client = client_for(state, &connection)?;
-    let body = voxhive_sync::writable_tool(client.kind(), doc);
-    voxhive_sync::update_tool(&state.store, client.as_ref(), &tool, &body).await?;
+    voxhive_sync::update_tool(&state.store, client.as_ref(), &tool, doc).await?;
     let changed = state.store.tool(workspace_id, id).await?.ok_or(AppError::NotFound)?;
     audit(state, user_id, "tool.change", &changed).await?;
     Ok(changed)

@@ -36,6 +36,8 @@ pub async fn run(config: &mut Config, port: u16, sim_port: u16) -> anyhow::Resul
     }
     config.database_url = None;
     config.bind = format!("127.0.0.1:{port}");
+    // Everything in the demo is on this machine, the simulator's receivers included.
+    config.webhook_tests_private = true;
     let sim_addr: std::net::SocketAddr = format!("127.0.0.1:{sim_port}").parse()?;
     let sim = voxhive_sim::start(voxhive_sim::SimConfig::default(), sim_addr)
         .await

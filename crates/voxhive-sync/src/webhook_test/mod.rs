@@ -5,7 +5,7 @@
 mod samples;
 
 use std::error::Error as _;
-use std::sync::LazyLock;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use hmac::{Hmac, Mac};
@@ -22,15 +22,67 @@ pub const TEST_TIMEOUT: Duration = Duration::from_secs(20);
 /// How much of the answer's body is kept.
 pub const BODY_KEPT_BYTES: usize = 4096;
 
-/// One client for every test delivery: it never follows a redirect, as providers do not.
-static HTTP: LazyLock<reqwest::Client> = LazyLock::new(|| {
+/// A client for one test delivery: it never follows a redirect, as providers do not, and
+/// connects only to the addresses checked for `host`, so a name cannot resolve elsewhere later.
+fn client_for(host: &str, addrs: &[SocketAddr]) -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(10))
         .user_agent("VoxHive webhook test")
+        .resolve_to_addrs(host, addrs)
         .build()
         .expect("the test delivery client builds")
-});
+}
+
+/// Whether an address is one the providers cannot reach from the internet: loopback,
+/// private, link-local, shared (CGNAT), unique-local, unspecified or multicast.
+pub fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || (a == 100 && (64..128).contains(&b))
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_private(IpAddr::V4(v4)),
+            None => {
+                let first = v6.segments()[0];
+                v6.is_loopback()
+                    || v6.is_unspecified()
+                    || v6.is_multicast()
+                    || (first & 0xfe00) == 0xfc00
+                    || (first & 0xffc0) == 0xfe80
+            }
+        },
+    }
+}
+
+/// The addresses `url`'s host resolves to, refused when one is private and those are not
+/// allowed (a test must not reach into the network VoxHive runs in).
+async fn checked_addrs(url: &reqwest::Url, allow_private: bool) -> Result<(String, Vec<SocketAddr>), String> {
+    let host = url.host_str().ok_or("the URL names no host")?.to_owned();
+    let port = url.port_or_known_default().unwrap_or(443);
+    let bare = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((bare.as_str(), port))
+        .await
+        .map_err(|_| "the host name does not resolve".to_owned())?
+        .collect();
+    if addrs.is_empty() {
+        return Err("the host name does not resolve".into());
+    }
+    if let Some(private) = addrs.iter().find(|a| is_private(a.ip())).filter(|_| !allow_private) {
+        return Err(format!(
+            "{host} is on a private network ({}): the providers cannot reach it, and VoxHive sends tests there only when webhook_tests_private is on",
+            private.ip()
+        ));
+    }
+    Ok((host, addrs))
+}
 
 /// What to send, and where.
 #[derive(Clone, Debug)]
@@ -41,13 +93,13 @@ pub struct TestRequest {
     pub secret: Option<String>,
     /// How long to wait for the answer.
     pub timeout: Duration,
+    /// Whether loopback and private-network addresses may be reached.
+    pub allow_private: bool,
 }
 
 /// How a test delivery went.
 #[derive(Clone, Debug)]
 pub struct TestOutcome {
-    pub url: String,
-    pub event: TestEvent,
     /// The body sent.
     pub request_body: String,
     /// Whether a secret signed it.
@@ -83,14 +135,16 @@ pub fn signature_headers(provider: ProviderKind, secret: &str, body: &str, now_s
     }
 }
 
-/// Checks the URL, then sends the sample event and describes the answer.
+/// Checks the URL and where it leads, then sends the sample event and describes the answer.
 pub async fn send_test(request: &TestRequest, now_ms: i64, call_id: &str) -> Result<TestOutcome, SyncError> {
     check_http_url("/url", &request.url)?;
+    let url = reqwest::Url::parse(&request.url).map_err(|e| refused_url(e.to_string()))?;
+    let (host, addrs) = checked_addrs(&url, request.allow_private).await.map_err(refused_url)?;
     let provider = request.event.provider();
     let body = request.event.sample(now_ms, call_id).to_string();
     let secret = request.secret.as_deref().filter(|s| !s.is_empty());
-    let mut builder = HTTP
-        .post(&request.url)
+    let mut builder = client_for(&host, &addrs)
+        .post(url)
         .timeout(request.timeout)
         .header(reqwest::header::CONTENT_TYPE, "application/json");
     if let Some(secret) = secret {
@@ -100,8 +154,6 @@ pub async fn send_test(request: &TestRequest, now_ms: i64, call_id: &str) -> Res
     }
     let started = Instant::now();
     let mut outcome = TestOutcome {
-        url: request.url.clone(),
-        event: request.event,
         request_body: body.clone(),
         signed: secret.is_some(),
         status: None,
@@ -142,6 +194,13 @@ pub async fn send_test(request: &TestRequest, now_ms: i64, call_id: &str) -> Res
     }
     outcome.duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     Ok(outcome)
+}
+
+fn refused_url(message: String) -> SyncError {
+    SyncError::Invalid(vec![crate::FieldProblem {
+        path: "/url".into(),
+        message,
+    }])
 }
 
 /// Reads at most [`BODY_KEPT_BYTES`] of the answer's body within `left`.
@@ -222,9 +281,12 @@ fn innermost(err: &reqwest::Error) -> String {
     last.to_string()
 }
 
-/// An error with its causes, `outer: inner: …`.
+/// An error with its causes, `outer: inner: …`, without the URL (whose words could mislead).
 fn error_chain(err: &reqwest::Error) -> String {
     let mut text = err.to_string();
+    if let Some(url) = err.url() {
+        text = text.replace(&format!(" for url ({url})"), "");
+    }
     let mut source = err.source();
     while let Some(cause) = source {
         text.push_str(": ");
@@ -232,4 +294,31 @@ fn error_chain(err: &reqwest::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_and_internal_addresses_are_told_from_public_ones() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(is_private(private.parse().unwrap()), "{private}");
+        }
+        for public in ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "100.128.0.1"] {
+            assert!(!is_private(public.parse().unwrap()), "{public}");
+        }
+    }
 }

@@ -194,7 +194,7 @@ pub struct ReceivedDeliveryView {
     /// Why it was rejected, failed or ignored.
     pub reason: Option<String>,
     pub processed_at: Option<String>,
-    /// The body's length.
+    /// The body's length in characters.
     pub size: i64,
 }
 
@@ -222,6 +222,8 @@ pub struct DeliveriesParams {
     pub source: Option<String>,
     /// Test deliveries to this URL only.
     pub url: Option<String>,
+    /// Received deliveries of this connection only.
+    pub connection_id: Option<i64>,
     /// At most this many, newest first (1 to 200, 50 by default).
     pub limit: Option<i64>,
 }
@@ -250,7 +252,7 @@ pub async fn list_deliveries(
         "received" => DeliveriesView::Received(
             state
                 .store
-                .received_deliveries(auth.workspace_id, limit)
+                .received_deliveries(auth.workspace_id, params.connection_id, limit)
                 .await?
                 .into_iter()
                 .map(Into::into)

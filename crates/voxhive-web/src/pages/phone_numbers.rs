@@ -4,7 +4,8 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use voxhive_core::money::format_usd;
 use voxhive_core::time::format_minute;
@@ -22,6 +23,8 @@ use crate::views::{capitalized, zone_of, Page, Shell};
 use crate::AppState;
 
 const PATH: &str = "/phone-numbers";
+/// The "answers with" choice that leaves an assistant VoxHive has not imported as it is.
+const KEEP: &str = "keep";
 
 /// Who carries a number, as users name it; empty for the provider's own numbers.
 fn carrier_label(carrier: &str) -> &str {
@@ -75,6 +78,8 @@ pub struct PhoneNumbersPage {
     /// Connections numbers can be bought on (Vapi) and imported into (all), in scope.
     vapi_connections: Vec<(i64, String)>,
     connections: Vec<(i64, String)>,
+    /// What was typed into a refused form (never the auth token), shown again.
+    typed: NewNumberForm,
 }
 
 /// The connections in the active scope.
@@ -87,9 +92,26 @@ async fn scoped_connections(auth: &Auth, state: &AppState, active: Option<i64>) 
 }
 
 pub async fn show_phone_numbers(auth: Auth, State(state): State<AppState>) -> AppResult<Page<PhoneNumbersPage>> {
-    let shell = auth.shell(&state, "Phone Numbers", PATH).await?;
-    let numbers = phone_numbers::list(&state, auth.workspace_id(), shell.active_connection).await?;
-    let connections = scoped_connections(&auth, &state, shell.active_connection).await?;
+    render(&auth, &state, NewNumberForm::default(), None).await
+}
+
+/// The list page, with the add forms holding `typed` and an error banner if one is given.
+async fn render(
+    auth: &Auth,
+    state: &AppState,
+    typed: NewNumberForm,
+    error: Option<&AppError>,
+) -> AppResult<Page<PhoneNumbersPage>> {
+    let mut shell = auth.shell(state, "Phone Numbers", PATH).await?;
+    if let Some(err) = error {
+        shell.flash = Some(crate::views::Flash {
+            kind: "error",
+            message: capitalized(&err.to_string()),
+            copy: None,
+        });
+    }
+    let numbers = phone_numbers::list(state, auth.workspace_id(), shell.active_connection).await?;
+    let connections = scoped_connections(auth, state, shell.active_connection).await?;
     let pairs = |only: Option<&str>| {
         connections
             .iter()
@@ -102,6 +124,7 @@ pub async fn show_phone_numbers(auth: Auth, State(state): State<AppState>) -> Ap
         days: RECENT_DAYS,
         vapi_connections: pairs(Some("vapi")),
         connections: pairs(None),
+        typed,
         shell,
     }))
 }
@@ -153,7 +176,7 @@ pub async fn refresh(auth: Auth, State(state): State<AppState>) -> AppResult<Res
 }
 
 /// The form that buys a number or imports one from Twilio.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct NewNumberForm {
     #[serde(default)]
     connection_id: String,
@@ -215,7 +238,16 @@ pub async fn add_number(
                 None,
             ))
         }
-        Err(err) => refused(&state, PATH, err),
+        Err(err @ (AppError::BadRequest { .. } | AppError::Unprocessable { .. } | AppError::Invalid(_))) => {
+            // Shown again with what was typed, except the token.
+            let typed = NewNumberForm {
+                auth_token: String::new(),
+                ..form
+            };
+            let page = render(&auth, &state, typed, Some(&err)).await?;
+            Ok((StatusCode::BAD_REQUEST, page).into_response())
+        }
+        Err(err) => Err(err),
     }
 }
 
@@ -296,22 +328,27 @@ pub async fn edit_number(
     auth.require(Permission::Edit)?;
     let to = format!("{PATH}/{id}");
     let changed = async {
-        let assistant_id = match form.assistant_id.as_str() {
-            "" => None,
-            value => Some(
-                value
-                    .parse()
-                    .map_err(|_| AppError::field("assistant_id", "choose an assistant from the list"))?,
-            ),
+        let current = phone_numbers::find(&state, auth.workspace_id(), id).await?;
+        // `keep`: the number answers with an assistant VoxHive has not imported; left as it is.
+        let assistant_id: Option<Option<i64>> = match form.assistant_id.as_str() {
+            KEEP => None,
+            "" => Some(None),
+            value => Some(Some(value.parse().map_err(|_| {
+                AppError::field("assistant_id", "choose an assistant from the list")
+            })?)),
         };
-        let squad = form.squad_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let typed_squad = form.squad_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        // Choosing an assistant replaces the squad shown in the form; a new squad replaces the
+        // assistant.
+        let squad = match (typed_squad, assistant_id) {
+            (Some(squad), Some(Some(_))) if current.remote_squad_id.as_deref() == Some(squad) => None,
+            (squad, _) => squad,
+        };
         let change = NumberChange {
             name: Some(Some(form.name.clone())),
-            // A squad replaces the assistant; without one the chosen assistant (or none) is set.
-            assistant_id: if squad.is_some() && assistant_id.is_none() {
-                None
-            } else {
-                Some(assistant_id)
+            assistant_id: match (squad, assistant_id) {
+                (Some(_), Some(None)) => None,
+                (_, chosen) => chosen,
             },
             squad_id: form.squad_id.as_ref().map(|_| squad.map(str::to_owned)),
             server_url: form.server_url.clone().map(Some),

@@ -323,15 +323,29 @@ fn typed_document(text: &str) -> AppResult<Value> {
     Ok(doc)
 }
 
+/// The JSON editor's starting document.
+fn default_document() -> String {
+    serde_json::to_string_pretty(&json!({"type": "endCall"})).unwrap_or_default()
+}
+
 #[derive(Template)]
 #[template(path = "tool_new.html")]
 pub struct NewToolPage {
     shell: Shell,
     connections: Vec<Connection>,
+    /// The connection chosen in a refused form.
+    chosen: Option<i64>,
     values: FormValues,
     /// Whether the form shows Vapi's own fields (async, messages).
     vapi_fields: bool,
     document: String,
+}
+
+impl NewToolPage {
+    /// Whether the connection `id` was the one chosen in a refused form.
+    fn is_chosen<T: std::borrow::Borrow<i64>>(&self, id: T) -> bool {
+        self.chosen == Some(*id.borrow())
+    }
 }
 
 pub async fn show_new_tool(auth: Auth, State(state): State<AppState>) -> AppResult<Page<NewToolPage>> {
@@ -340,9 +354,10 @@ pub async fn show_new_tool(auth: Auth, State(state): State<AppState>) -> AppResu
     let connections = scoped_connections(&auth, &state, shell.active_connection).await?;
     Ok(Page(NewToolPage {
         connections,
+        chosen: None,
         values: form_values("vapi", &json!({})),
         vapi_fields: true,
-        document: serde_json::to_string_pretty(&json!({"type": "endCall"})).unwrap_or_default(),
+        document: default_document(),
         shell,
     }))
 }
@@ -397,11 +412,21 @@ pub async fn create_tool(
             let mut shell = auth.shell(&state, "New tool", PATH).await?;
             shell.flash = error_flash(&err);
             let connections = scoped_connections(&auth, &state, shell.active_connection).await?;
+            let json_mode = form.mode == "json";
             let page = NewToolPage {
                 connections,
-                values: FormValues::typed(&form.fields),
+                chosen: form.connection_id.parse().ok(),
+                values: if json_mode {
+                    form_values("vapi", &json!({}))
+                } else {
+                    FormValues::typed(&form.fields)
+                },
                 vapi_fields: true,
-                document: form.document.clone(),
+                document: if json_mode {
+                    form.document.clone()
+                } else {
+                    default_document()
+                },
                 shell,
             };
             Ok((StatusCode::BAD_REQUEST, Page(page)).into_response())

@@ -152,10 +152,9 @@ pub async fn show_webhooks(
         .collect();
     let received = state
         .store
-        .received_deliveries(ws, RECEIVED_SHOWN)
+        .received_deliveries(ws, shell.active_connection, RECEIVED_SHOWN)
         .await?
         .into_iter()
-        .filter(|d| shell.active_connection.is_none_or(|id| id == d.connection_id))
         .map(|d| received_row(d, &zone))
         .collect();
     let chosen = query.event.unwrap_or_else(|| "vapi:end-of-call-report".to_owned());

@@ -130,6 +130,8 @@ async fn a_tool_is_created_attached_pushed_and_deleted_only_once_detached_everyw
     // Changed at the provider.
     let mut changed = created["document"].clone();
     changed["function"]["description"] = json!("Books an appointment.");
+    // A field left out is cleared at the provider, not kept.
+    changed.as_object_mut().unwrap().remove("server");
     let (status, after) = app
         .api(&token, Method::PATCH, &path, Some(json!({"document": changed})))
         .await;
@@ -140,6 +142,8 @@ async fn a_tool_is_created_attached_pushed_and_deleted_only_once_detached_everyw
         .find(|t| t["id"] == remote_id.as_str())
         .unwrap();
     assert_eq!(at_sim["function"]["description"], "Books an appointment.");
+    assert_eq!(at_sim.get("server"), None, "{at_sim}");
+    assert_eq!(after["server_url"], Value::Null);
 
     // Attached from the tool's page: a local edit of the assistant, sent by its push.
     let (_, assistants) = app.api(&token, Method::GET, "/api/v1/assistants", None).await;

@@ -17,7 +17,7 @@ use sha2::Sha256;
 use voxhive_core::Role;
 
 use crate::json_api::{assert_matches_schema, response_schema};
-use crate::support::{csrf_from, location, spawn_app, spawn_sim, TestApp};
+use crate::support::{csrf_from, location, spawn_app, spawn_app_with, spawn_sim, TestApp};
 
 const OWNER: &str = "owner@example.com";
 const SECRET: &str = "whsec-test-0123456789";
@@ -107,8 +107,9 @@ async fn own_receiver() -> (String, Arc<Mutex<Vec<Seen>>>) {
     (format!("http://{addr}"), seen)
 }
 
+/// An owner's app whose test deliveries may reach this machine (the test's receivers).
 async fn owner() -> (TestApp, String) {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|c| c.webhook_tests_private = true).await;
     app.add_user(OWNER, "Acme", Role::Owner).await;
     let token = app.token_for(OWNER, "Acme").await;
     (app, token)
@@ -281,8 +282,42 @@ async fn no_answer_is_explained_refused_timeout_redirect_and_tls() {
 }
 
 #[tokio::test]
+async fn private_addresses_are_refused_unless_allowed_but_voxhives_own_receiver_is_not() {
+    let app = spawn_app().await;
+    app.add_user(OWNER, "Acme", Role::Owner).await;
+    let token = app.token_for(OWNER, "Acme").await;
+    let (base, seen) = own_receiver().await;
+    for url in [
+        format!("{base}/hook"),
+        "http://10.0.0.1/hook".to_owned(),
+        "http://[::1]:9/hook".to_owned(),
+    ] {
+        let (status, error) = test_delivery(
+            &app,
+            &token,
+            json!({"url": url, "provider": "vapi", "event_type": "status-update", "secret": SECRET}),
+        )
+        .await;
+        assert_eq!(
+            (status, &error["error"]["field"]),
+            (StatusCode::BAD_REQUEST, &json!("url")),
+            "{url}: {error}"
+        );
+        assert!(
+            error["error"]["message"].as_str().unwrap().contains("private network"),
+            "{error}"
+        );
+    }
+    assert!(seen.lock().unwrap().is_empty(), "nothing was sent");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_test_to_voxhives_own_receiver_is_signed_with_its_secret_and_not_made_a_call() {
-    let (app, token) = owner().await;
+    // Default settings: VoxHive's own receiver is reachable though it is on 127.0.0.1.
+    let app = spawn_app().await;
+    app.add_user(OWNER, "Acme", Role::Owner).await;
+    let token = app.token_for(OWNER, "Acme").await;
     let sim = spawn_sim().await;
     let connection = app
         .connect(

@@ -77,8 +77,16 @@ async fn an_owner_buys_a_number_assigns_it_to_an_assistant_and_releases_it() {
     submit(&browser, "Buy number", "/phone-numbers").await;
     assert_flash(&browser, "area code 011", "buying in an unavailable area code").await;
     assert_eq!(sim_numbers(&sim).await.len(), before);
+    let kept = browser.property(&element(&browser, "#buy-area").await, "value").await;
+    assert_eq!(kept, json!("011"), "the form keeps what was typed");
+    // The refusal answers 400, which the console reports; nothing else is logged.
+    let logged = crate::checks::console_errors(&browser).await;
+    assert!(logged.iter().all(|l| l.contains("status of 400")), "{logged:?}");
     problems.extend(check(&browser, "phone-numbers-refused").await);
 
+    browser
+        .execute_on(&element(&browser, "#buy-area").await, "arguments[0].value = ''")
+        .await;
     fill(&browser, "#buy-area", "212").await;
     fill(&browser, "#buy-name", "NYC office").await;
     let button = element_xpath(&browser, "//button[normalize-space()='Buy number']", "the Buy button").await;

@@ -65,7 +65,12 @@ async fn an_owner_creates_a_function_attaches_it_and_deletes_it_once_detached() 
     fill(&browser, "#tool-server", "https://hooks.example.com/tools").await;
     problems.extend(check(&browser, "tool-new").await);
     submit(&browser, "Create tool", "/tools").await;
-    assert_flash(&browser, "function.parameters", "parameters that are not a JSON Schema").await;
+    assert_flash(
+        &browser,
+        "parameters.properties.day.type",
+        "parameters that are not a JSON Schema",
+    )
+    .await;
     assert!(!sim_tool_names(&sim).await.contains(&"book_appointment".to_owned()));
     // What was typed is still there: only the parameters need fixing.
     let name = browser.property(&element(&browser, "#tool-name").await, "value").await;
