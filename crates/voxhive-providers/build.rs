@@ -1,4 +1,4 @@
-//! Extracts the assistant request schemas from the providers' OpenAPI documents in
+//! Extracts the assistant and tool request schemas from the providers' OpenAPI documents in
 //! `../../contracts` (about 3.5 MB each) and writes only what they reach, converted to JSON Schema
 //! and without annotations, to `OUT_DIR`, where `src/schema.rs` embeds it.
 
@@ -18,16 +18,38 @@ struct Extract {
     dialect: Dialect,
     /// Component schemas a document must satisfy, all of them.
     roots: &'static [&'static str],
+    /// A request body that is not a component of its own, added as the component named first,
+    /// from its JSON pointer into the contract.
+    inline: Option<(&'static str, &'static str)>,
     out: &'static str,
 }
 
 /// Why these request bodies, in `src/schema.rs`.
-const EXTRACTS: [Extract; 2] = [
+const EXTRACTS: [Extract; 4] = [
     Extract {
         contract: "vapi-openapi.json",
         dialect: Dialect::OpenApi30,
         roots: &["CreateAssistantDTO"],
+        inline: None,
         out: "vapi-assistant.schema.json",
+    },
+    // `POST /tool` takes one of the Create…ToolDTO, told apart by `type`.
+    Extract {
+        contract: "vapi-openapi.json",
+        dialect: Dialect::OpenApi30,
+        roots: &["VoxHiveToolRequest"],
+        inline: Some((
+            "VoxHiveToolRequest",
+            "/paths/~1tool/post/requestBody/content/application~1json/schema",
+        )),
+        out: "vapi-tool.schema.json",
+    },
+    Extract {
+        contract: "elevenlabs-openapi.json",
+        dialect: Dialect::OpenApi31,
+        roots: &["ToolRequestModel"],
+        inline: None,
+        out: "elevenlabs-tool.schema.json",
     },
     Extract {
         contract: "elevenlabs-openapi.json",
@@ -36,6 +58,7 @@ const EXTRACTS: [Extract; 2] = [
             "Body_Create_Agent_v1_convai_agents_create_post",
             "Body_Patches_an_Agent_settings_v1_convai_agents__agent_id__patch",
         ],
+        inline: None,
         out: "elevenlabs-agent.schema.json",
     },
 ];
@@ -56,9 +79,17 @@ fn main() {
 
 /// A self-contained JSON Schema: every root must hold, with the component schemas they reach.
 fn bundle(document: &Value, extract: &Extract) -> Value {
-    let schemas = document["components"]["schemas"]
+    let mut schemas = document["components"]["schemas"]
         .as_object()
-        .unwrap_or_else(|| panic!("{} has no component schemas", extract.contract));
+        .unwrap_or_else(|| panic!("{} has no component schemas", extract.contract))
+        .clone();
+    if let Some((name, pointer)) = extract.inline {
+        let body = document
+            .pointer(pointer)
+            .unwrap_or_else(|| panic!("{} has nothing at {pointer}", extract.contract));
+        schemas.insert(name.to_owned(), body.clone());
+    }
+    let schemas = &schemas;
     for root in extract.roots {
         assert!(schemas.contains_key(*root), "{} has no schema {root}", extract.contract);
     }

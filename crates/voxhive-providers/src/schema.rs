@@ -1,5 +1,7 @@
-//! Checks an assistant document against its provider's official request schema, so a document
-//! the provider would refuse is caught before it is saved, with the field named.
+//! Checks an assistant or tool document against its provider's official request schema, so a
+//! document the provider would refuse is caught before it is saved, with the field named.
+//! Tools: Vapi's `POST /tool` body (one of the Create…ToolDTO, told apart by `type`) and
+//! ElevenLabs' `ToolRequestModel`; a function's parameters must also be a JSON Schema.
 //!
 //! Which schema, per provider (the table is in `build.rs`, which extracts them):
 //! - **Vapi**: `CreateAssistantDTO`, the body of `POST /assistant`. A local document is an
@@ -55,8 +57,8 @@ impl fmt::Display for SchemaProblem {
     }
 }
 
-/// A provider's assistant schema, compiled.
-struct AssistantSchema {
+/// A provider's request schema, compiled.
+struct DocSchema {
     validator: Validator,
     /// The top-level fields the schema declares; the providers refuse any other.
     fields: BTreeSet<String>,
@@ -64,34 +66,67 @@ struct AssistantSchema {
     noun: &'static str,
 }
 
-impl AssistantSchema {
-    fn compile(text: &str, noun: &'static str) -> AssistantSchema {
+impl DocSchema {
+    fn compile(text: &str, noun: &'static str) -> DocSchema {
         let schema: Value = serde_json::from_str(text).expect("the embedded schema is JSON");
         let components = schema["components"]["schemas"].as_object().cloned().unwrap_or_default();
         let validator = jsonschema::options()
             .with_draft(Draft::Draft202012)
             .build(&schema)
             .unwrap_or_else(|e| panic!("the embedded schema of {noun} compiles: {e}"));
-        AssistantSchema {
+        DocSchema {
             validator,
             fields: declared_properties(&schema, &components),
             noun,
         }
     }
 
-    fn of(kind: ProviderKind) -> &'static AssistantSchema {
-        static VAPI: OnceLock<AssistantSchema> = OnceLock::new();
-        static ELEVENLABS: OnceLock<AssistantSchema> = OnceLock::new();
+    fn assistant(kind: ProviderKind) -> &'static DocSchema {
+        static VAPI: OnceLock<DocSchema> = OnceLock::new();
+        static ELEVENLABS: OnceLock<DocSchema> = OnceLock::new();
         match kind {
             ProviderKind::Vapi => VAPI.get_or_init(|| {
                 let text = include_str!(concat!(env!("OUT_DIR"), "/vapi-assistant.schema.json"));
-                AssistantSchema::compile(text, "a Vapi assistant")
+                DocSchema::compile(text, "a Vapi assistant")
             }),
             ProviderKind::ElevenLabs => ELEVENLABS.get_or_init(|| {
                 let text = include_str!(concat!(env!("OUT_DIR"), "/elevenlabs-agent.schema.json"));
-                AssistantSchema::compile(text, "an ElevenLabs agent")
+                DocSchema::compile(text, "an ElevenLabs agent")
             }),
         }
+    }
+
+    fn tool(kind: ProviderKind) -> &'static DocSchema {
+        static VAPI: OnceLock<DocSchema> = OnceLock::new();
+        static ELEVENLABS: OnceLock<DocSchema> = OnceLock::new();
+        match kind {
+            ProviderKind::Vapi => VAPI.get_or_init(|| {
+                let text = include_str!(concat!(env!("OUT_DIR"), "/vapi-tool.schema.json"));
+                DocSchema::compile(text, "a Vapi tool")
+            }),
+            ProviderKind::ElevenLabs => ELEVENLABS.get_or_init(|| {
+                let text = include_str!(concat!(env!("OUT_DIR"), "/elevenlabs-tool.schema.json"));
+                DocSchema::compile(text, "an ElevenLabs tool")
+            }),
+        }
+    }
+
+    /// The problems of `doc`, sorted by path; undeclared top-level fields among them.
+    fn check(&self, doc: &Value) -> BTreeSet<SchemaProblem> {
+        let mut problems: BTreeSet<SchemaProblem> = doc
+            .as_object()
+            .into_iter()
+            .flat_map(Map::keys)
+            .filter(|key| !self.fields.contains(*key))
+            .map(|key| SchemaProblem {
+                path: pointer(&[key]),
+                message: format!("`{key}` is not a field of {}", self.noun),
+            })
+            .collect();
+        for error in self.validator.iter_errors(doc) {
+            problems.extend(problems_of(&error));
+        }
+        problems
     }
 }
 
@@ -99,19 +134,34 @@ impl AssistantSchema {
 /// read-only fields), sorted by path. Top-level fields the schema does not declare are problems:
 /// the providers refuse them.
 pub fn check_assistant(kind: ProviderKind, doc: &Value) -> Vec<SchemaProblem> {
-    let schema = AssistantSchema::of(kind);
-    let mut problems: BTreeSet<SchemaProblem> = doc
-        .as_object()
-        .into_iter()
-        .flat_map(Map::keys)
-        .filter(|key| !schema.fields.contains(*key))
-        .map(|key| SchemaProblem {
-            path: pointer(&[key]),
-            message: format!("`{key}` is not a field of {}", schema.noun),
-        })
-        .collect();
-    for error in schema.validator.iter_errors(doc) {
-        problems.extend(problems_of(&error));
+    DocSchema::assistant(kind).check(doc).into_iter().collect()
+}
+
+/// Where a tool document keeps the JSON Schema of its arguments, per provider.
+const PARAMETER_SCHEMAS: [(ProviderKind, &str); 3] = [
+    (ProviderKind::Vapi, "/function/parameters"),
+    (ProviderKind::ElevenLabs, "/tool_config/parameters"),
+    (ProviderKind::ElevenLabs, "/tool_config/api_schema/request_body_schema"),
+];
+
+/// The problems the provider's tool request schema finds in a tool document (without its
+/// read-only fields), and a function's parameters that are not a JSON Schema, sorted by path.
+pub fn check_tool(kind: ProviderKind, doc: &Value) -> Vec<SchemaProblem> {
+    let mut problems = DocSchema::tool(kind).check(doc);
+    for (_, at) in PARAMETER_SCHEMAS.iter().filter(|(k, _)| *k == kind) {
+        // The provider's schema may already say what is wrong there, more precisely.
+        let reported = problems.iter().any(|p| p.path.starts_with(at));
+        if let Some(parameters) = doc.pointer(at).filter(|_| !reported) {
+            if let Err(error) = jsonschema::meta::validate(parameters) {
+                problems.insert(SchemaProblem {
+                    path: format!("{at}{}", error.instance_path.as_str()),
+                    message: format!(
+                        "is not a JSON Schema: {}",
+                        describe(&error.kind).unwrap_or_else(|| error.to_string())
+                    ),
+                });
+            }
+        }
     }
     problems.into_iter().collect()
 }
@@ -365,6 +415,43 @@ mod tests {
                 path: "/model/model".into(),
                 message: "is required".into()
             }]
+        );
+    }
+
+    #[test]
+    fn tools_are_checked_by_their_type_and_their_parameters_must_be_a_json_schema() {
+        let function = json!({
+            "type": "function", "async": false,
+            "function": {"name": "book_appointment", "description": "Books a slot.",
+                         "parameters": {"type": "object", "properties": {"day": {"type": "string"}}, "required": ["day"]}},
+            "server": {"url": "https://x.test/tools"},
+            "messages": [{"type": "request-start", "content": "One moment."}],
+        });
+        assert_eq!(check_tool(ProviderKind::Vapi, &function), []);
+        assert_eq!(check_tool(ProviderKind::Vapi, &json!({"type": "endCall"})), []);
+
+        let mut bad = function.clone();
+        bad["function"]["parameters"]["properties"]["day"]["type"] = json!("text");
+        let problems = check_tool(ProviderKind::Vapi, &bad);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.path.starts_with("/function/parameters/properties/day")),
+            "{problems:?}"
+        );
+        let mut unnamed = function.clone();
+        unnamed["function"]["name"] = json!("book appointment!");
+        assert_eq!(paths(&check_tool(ProviderKind::Vapi, &unnamed)), ["/function/name"]);
+        assert!(!check_tool(ProviderKind::Vapi, &json!({"type": "teleport"})).is_empty());
+
+        let webhook = json!({"tool_config": {"type": "webhook", "name": "lookup_order", "description": "Looks up an order.",
+            "api_schema": {"url": "https://x.test/orders", "method": "POST"}}});
+        assert_eq!(check_tool(ProviderKind::ElevenLabs, &webhook), []);
+        let mut nameless = webhook.clone();
+        nameless["tool_config"].as_object_mut().unwrap().remove("name");
+        assert_eq!(
+            paths(&check_tool(ProviderKind::ElevenLabs, &nameless)),
+            ["/tool_config/name"]
         );
     }
 

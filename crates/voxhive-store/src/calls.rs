@@ -29,6 +29,8 @@ pub struct NewCall {
     /// `inbound`, `outbound` or `web`.
     pub direction: Option<String>,
     pub customer_number: Option<String>,
+    /// The provider's id of the phone number the call used (none for web calls).
+    pub remote_phone_number_id: Option<String>,
     /// When the call started; when it never started, when it was created. Its day in the
     /// workspace's zone is the day the call is counted under.
     pub started_at: Millis,
@@ -74,12 +76,13 @@ pub struct Upserted {
 }
 
 /// The columns an upsert writes from a [`NewCall`], in the order of `field_args`.
-const FIELDS: [&str; 32] = [
+const FIELDS: [&str; 33] = [
     "remote_assistant_id",
     "assistant_revision_id",
     "status",
     "direction",
     "customer_number",
+    "remote_phone_number_id",
     "started_at",
     "ended_at",
     "created_at",
@@ -117,6 +120,7 @@ fn field_args(new: &NewCall, hash: &str, day: &str, now: Millis) -> Vec<Arg> {
         Arg::from(new.status.as_str()),
         Arg::from(new.direction.as_deref()),
         Arg::from(new.customer_number.as_deref()),
+        Arg::from(new.remote_phone_number_id.as_deref()),
         Arg::from(new.started_at),
         Arg::from(new.ended_at),
         Arg::from(new.created_at),

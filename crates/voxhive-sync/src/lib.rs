@@ -11,10 +11,13 @@ mod error;
 mod history;
 mod import;
 mod jobs;
+mod phone_numbers;
 mod remote;
 pub mod retention;
 mod status;
+mod tools;
 mod validate;
+pub mod webhook_test;
 
 pub use calls::{
     call_document, is_final, process_webhook_events, sync_calls, webhook_event, CallSyncReport, EventCall,
@@ -28,6 +31,14 @@ pub use import::{check_remote_ids, import_assistants, name_of, ImportReport};
 pub use jobs::{
     enqueue, enqueue_call_sync, start_call_sync, JobRunner, JobSpec, PushFailure, PushReport, POLL_CALLS_EVERY,
 };
+pub use phone_numbers::{
+    buy_body, check_http_url, create_phone_number, edit_body, edit_phone_number, is_e164, read_phone_number,
+    refresh_phone_numbers, release_phone_number, twilio_body, NumberEdit, TwilioImport,
+};
 pub use remote::{audited_push, local_document, pull, push, save_local, PullOutcome, PushOutcome};
 pub use status::SyncStatus;
+pub use tools::{
+    attached_tool_ids, check_tool_document, create_tool, delete_tool, read_tool, refresh_tools, update_tool, with_tool,
+    writable as writable_tool,
+};
 pub use validate::{check_document, check_tools, FieldProblem};

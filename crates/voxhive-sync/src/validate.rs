@@ -127,10 +127,7 @@ pub(crate) fn refuse_invalid(provider: &str, previous: Option<&Value>, document:
 
 /// Where a provider's document lists the ids of the tools its model may call.
 fn tool_ids_path(provider: &str) -> Option<&'static [&'static str]> {
-    match provider.parse::<ProviderKind>().ok()? {
-        ProviderKind::Vapi => Some(&["model", "toolIds"]),
-        ProviderKind::ElevenLabs => Some(&["conversation_config", "agent", "prompt", "tool_ids"]),
-    }
+    Some(crate::tools::tool_ids_path(provider.parse::<ProviderKind>().ok()?))
 }
 
 /// The tool ids a document attaches, with their index.

@@ -9,6 +9,7 @@ pub mod auth;
 mod budgets;
 mod call_query;
 mod connections;
+mod delivery_tests;
 mod error;
 mod form;
 mod format;
@@ -17,7 +18,10 @@ mod nav;
 mod ops;
 mod pages;
 mod period;
+mod phone_numbers;
+mod server_urls;
 mod state;
+mod tools;
 mod views;
 mod webhooks;
 

@@ -27,6 +27,9 @@ pub struct WebConfig {
     pub login_window: Duration,
     /// Read the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_proxy: bool,
+    /// Let test deliveries reach loopback and private-network addresses (off: editors could
+    /// otherwise probe the network VoxHive runs in).
+    pub webhook_tests_private: bool,
 }
 
 impl Default for WebConfig {
@@ -39,6 +42,7 @@ impl Default for WebConfig {
             login_limit_per_account: 8,
             login_window: Duration::from_secs(15 * 60),
             trust_proxy: false,
+            webhook_tests_private: false,
         }
     }
 }

@@ -50,6 +50,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Trust `X-Forwarded-For` from a reverse proxy for the client address.
     pub trust_proxy: bool,
+    /// Let webhook test deliveries reach loopback and private-network addresses.
+    pub webhook_tests_private: bool,
     /// Hours a session lasts without use.
     pub session_ttl_hours: u64,
     /// Largest number of database connections.
@@ -84,6 +86,7 @@ impl Default for Config {
             public_url: None,
             secure_cookies: false,
             trust_proxy: false,
+            webhook_tests_private: false,
             session_ttl_hours: 7 * 24,
             db_max_connections: 10,
             login_limit_per_ip: web.login_limit_per_ip,
@@ -139,6 +142,9 @@ impl Config {
         }
         if let Some(v) = env_bool("VOXHIVE_TRUST_PROXY")? {
             self.trust_proxy = v;
+        }
+        if let Some(v) = env_bool("VOXHIVE_WEBHOOK_TESTS_PRIVATE")? {
+            self.webhook_tests_private = v;
         }
         if let Ok(v) = std::env::var("VOXHIVE_LOG") {
             self.log = v;
@@ -202,6 +208,7 @@ impl Config {
             login_limit_per_account: self.login_limit_per_account,
             login_window: Duration::from_secs(self.login_window_minutes * 60),
             trust_proxy: self.trust_proxy,
+            webhook_tests_private: self.webhook_tests_private,
         }
     }
 }

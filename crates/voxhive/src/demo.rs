@@ -36,6 +36,8 @@ pub async fn run(config: &mut Config, port: u16, sim_port: u16) -> anyhow::Resul
     }
     config.database_url = None;
     config.bind = format!("127.0.0.1:{port}");
+    // Everything in the demo is on this machine, the simulator's receivers included.
+    config.webhook_tests_private = true;
     let sim_addr: std::net::SocketAddr = format!("127.0.0.1:{sim_port}").parse()?;
     let sim = voxhive_sim::start(voxhive_sim::SimConfig::default(), sim_addr)
         .await
@@ -83,7 +85,7 @@ pub async fn seed_account(store: &Store) -> anyhow::Result<i64> {
     Ok(ws.id)
 }
 
-/// Imports the simulator's assistants into the demo workspace (idempotent) and queues the
+/// Imports the simulator's assistants, phone numbers and tools into the demo workspace (idempotent) and queues the
 /// reading of their calls (the server's job runner does it in the background).
 async fn import_assistants(store: &Store, workspace_id: i64, base_url: &str) -> anyhow::Result<()> {
     for connection in store.connections(workspace_id).await? {
@@ -93,6 +95,8 @@ async fn import_assistants(store: &Store, workspace_id: i64, base_url: &str) -> 
         let kind: ProviderKind = connection.provider.parse()?;
         let client = build_client(ClientConfig::new(kind, *api_key, Some(base_url.to_string())));
         voxhive_sync::import_assistants(store, client.as_ref(), &connection, None, &|_, _| {}).await?;
+        voxhive_sync::refresh_phone_numbers(store, client.as_ref(), workspace_id, connection.id).await?;
+        voxhive_sync::refresh_tools(store, client.as_ref(), workspace_id, connection.id).await?;
         voxhive_sync::enqueue_call_sync(store, workspace_id, connection.id, true).await?;
     }
     Ok(())

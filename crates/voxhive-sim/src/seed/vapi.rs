@@ -19,7 +19,7 @@ use crate::time::{iso, plus_ms};
 pub fn account(rng: &mut ChaCha8Rng, api_key: &str, index: usize, history: &History, calls: usize) -> VapiAccount {
     let org_id = ids::uuid(rng);
     let setup = plus_ms(history.start, -30 * 86_400_000);
-    let numbers = vec![
+    let mut numbers = vec![
         phone_number(rng, &org_id, setup, "vapi", 415 + index as u16),
         phone_number(rng, &org_id, setup, "twilio", 646 + index as u16),
     ];
@@ -42,6 +42,10 @@ pub fn account(rng: &mut ChaCha8Rng, api_key: &str, index: usize, history: &Hist
             created_at,
             updated_at,
         }));
+    }
+    // The main line answers with the first assistant; the outbound line has none.
+    if let Some(first) = assistants.first() {
+        numbers[0]["assistantId"] = first["id"].clone();
     }
     let files = vec![file(
         rng,

@@ -38,6 +38,16 @@ fn twilio_accepts(sid: &str, token: Option<&str>) -> bool {
     sid.strip_prefix("AC").is_some_and(hex32) && token.is_some_and(hex32)
 }
 
+/// Whether numbers can be bought in a North American area code: three digits, not starting with
+/// 0 or 1 (no such area codes exist), and not an N11 service code.
+fn area_available(area: &str) -> bool {
+    let digits = area.as_bytes();
+    digits.len() == 3
+        && digits.iter().all(u8::is_ascii_digit)
+        && !matches!(digits[0], b'0' | b'1')
+        && &digits[1..] != b"11"
+}
+
 fn fields_for(provider: Option<&str>, update: bool) -> VapiResult<&'static [Field]> {
     match (provider, update) {
         (Some("vapi"), false) => Ok(CREATE_VAPI_PHONE_NUMBER),
@@ -70,6 +80,13 @@ async fn create_number(
     let body = parse(&body)?;
     let provider = body["provider"].as_str();
     let fields = check(&body, fields_for(provider, false)?)?;
+    if let Some(area) = fields.get("numberDesiredAreaCode").and_then(Value::as_str) {
+        if !area_available(area) {
+            return Err(VapiError::bad_request(format!(
+                "No phone numbers are available in area code {area}. Try a different area code."
+            )));
+        }
+    }
     if provider == Some("twilio") {
         let sid = fields["twilioAccountSid"].as_str().unwrap_or_default();
         if !twilio_accepts(sid, fields.get("twilioAuthToken").and_then(Value::as_str)) {
@@ -122,7 +139,13 @@ async fn update_number(
     let i = find(docs, "id", &id).ok_or_else(|| VapiError::not_found("Phone Number"))?;
     let fields = check(&body, fields_for(docs[i]["provider"].as_str(), true)?)?;
     let doc = docs[i].as_object_mut().expect("object");
-    doc.extend(fields.clone());
+    for (key, value) in fields {
+        if value.is_null() {
+            doc.remove(key);
+        } else {
+            doc.insert(key.clone(), value.clone());
+        }
+    }
     doc.insert("updatedAt".into(), json!(iso(now())));
     Ok(Json(docs[i].clone()))
 }

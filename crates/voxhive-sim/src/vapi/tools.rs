@@ -85,7 +85,14 @@ async fn update_tool(
     let i = find(docs, "id", &id).ok_or_else(|| VapiError::not_found("Tool"))?;
     let fields = check(&body, fields_for(docs[i]["type"].as_str(), true)?)?;
     let doc = docs[i].as_object_mut().expect("object");
-    doc.extend(fields.clone());
+    for (key, value) in fields {
+        // null clears an optional field (class-validator's IsOptional).
+        if value.is_null() {
+            doc.remove(key);
+        } else {
+            doc.insert(key.clone(), value.clone());
+        }
+    }
     doc.insert("updatedAt".into(), json!(iso(now())));
     Ok(Json(docs[i].clone()))
 }

@@ -49,6 +49,8 @@ pub fn check<'a>(body: &'a Value, fields: &[Field]) -> VapiResult<&'a Map<String
         match map.get(field.name) {
             None if field.required => errors.push(format!("{} should not be empty", field.name)),
             None => {}
+            // class-validator's @IsOptional: null passes, and clears the field on update.
+            Some(Value::Null) if !field.required => {}
             Some(value) if !kind_matches(field.kind, value) => errors.push(type_message(field)),
             Some(value) => {
                 let text = value.as_str().unwrap_or_default();

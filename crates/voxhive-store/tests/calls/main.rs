@@ -6,6 +6,7 @@ mod support;
 
 mod analytics;
 mod history;
+mod phone_numbers;
 mod properties;
 mod recording_archive;
 mod retention;

@@ -127,6 +127,18 @@ async fn import(
     .await?;
     // Calls that arrived before their assistant was imported are linked to it now.
     let linked_calls = store.link_unlinked_calls(connection.id).await?;
+    // A whole import also brings the account's phone numbers and tools, which name its
+    // assistants; a provider that cannot list them does not fail the import.
+    let (phone_numbers, tools) = if remote_ids.is_none() {
+        let numbers = crate::refresh_phone_numbers(store, client.as_ref(), workspace_id, connection.id).await;
+        let tools = crate::refresh_tools(store, client.as_ref(), workspace_id, connection.id).await;
+        (
+            listed_or_logged(numbers, "phone numbers")?,
+            listed_or_logged(tools, "tools")?,
+        )
+    } else {
+        (None, None)
+    };
     let detail = json!({"connection_id": connection.id, "created": report.created, "pulled": report.pulled, "conflicts": report.conflicts, "remote_deleted": report.remote_deleted});
     store
         .record_audit(workspace_id, user_id, "assistants.import", &connection.label, &detail)
@@ -134,7 +146,22 @@ async fn import(
     let mut result = serde_json::to_value(&report).expect("a report serializes");
     result["connection"] = json!(connection.label);
     result["linked_calls"] = json!(linked_calls);
+    result["phone_numbers"] = json!(phone_numbers);
+    result["tools"] = json!(tools);
     Ok(result)
+}
+
+/// How many a refresh read; `None` (logged) when the provider could not list them. A failing
+/// database fails the job.
+fn listed_or_logged(outcome: Result<usize, SyncError>, what: &str) -> Result<Option<usize>, SyncError> {
+    match outcome {
+        Ok(listed) => Ok(Some(listed)),
+        Err(SyncError::Store(err)) => Err(SyncError::Store(err)),
+        Err(err) => {
+            tracing::warn!(%err, what, "not refreshed with the import");
+            Ok(None)
+        }
+    }
 }
 
 async fn push_many(

@@ -11,7 +11,7 @@ use voxhive_core::Permission;
 use voxhive_store::{Budget, BudgetScope};
 use voxhive_sync::budgets::BudgetStatus;
 
-use super::{rfc3339, ErrorBody};
+use super::{json_body, rfc3339, ErrorBody};
 use crate::auth::ApiAuth;
 use crate::budgets;
 use crate::error::{ApiError, AppError};
@@ -91,15 +91,6 @@ pub struct NewBudgetBody {
 #[derive(Deserialize, ToSchema)]
 pub struct BudgetChangeBody {
     pub amount_micro_usd: i64,
-}
-
-fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    body.map(|Json(b)| b).map_err(|e| {
-        ApiError(AppError::BadRequest {
-            field: None,
-            message: e.body_text(),
-        })
-    })
 }
 
 fn check_amount(amount: i64) -> Result<i64, ApiError> {

@@ -7,6 +7,8 @@ mod calls;
 mod connections;
 mod jobs;
 mod me;
+mod phone_numbers;
+mod tools;
 mod usage;
 mod webhooks;
 
@@ -39,6 +41,8 @@ pub fn router() -> Router<AppState> {
             get(webhooks::show_webhook).put(webhooks::set_webhook_secret),
         )
         .route("/connections/{id}/webhook/rotate", post(webhooks::rotate_webhook))
+        .route("/webhooks/test", post(webhooks::test_webhook))
+        .route("/webhooks/deliveries", get(webhooks::list_deliveries))
         .route(
             "/assistants",
             get(assistants::list_assistants).post(assistants::create_assistant),
@@ -57,6 +61,26 @@ pub fn router() -> Router<AppState> {
         .route("/assistants/{id}/revisions", get(assistants::list_revisions))
         .route("/assistants/{id}/diff", get(assistants::diff_revisions))
         .route("/assistants/{id}/rollback", post(assistants::rollback_assistant))
+        .route("/phone-numbers", get(phone_numbers::list_phone_numbers))
+        .route("/phone-numbers/refresh", post(phone_numbers::refresh_phone_numbers))
+        .route(
+            "/phone-numbers/{id}",
+            get(phone_numbers::show_phone_number)
+                .patch(phone_numbers::change_phone_number)
+                .delete(phone_numbers::release_phone_number),
+        )
+        .route(
+            "/connections/{id}/phone-numbers",
+            post(phone_numbers::create_phone_number),
+        )
+        .route("/tools", get(tools::list_tools).post(tools::create_tool))
+        .route("/tools/refresh", post(tools::refresh_tools))
+        .route(
+            "/tools/{id}",
+            get(tools::show_tool)
+                .patch(tools::change_tool)
+                .delete(tools::delete_tool),
+        )
         .route("/budgets", get(budgets::list_budgets).post(budgets::create_budget))
         .route(
             "/budgets/{id}",
@@ -87,6 +111,8 @@ pub fn router() -> Router<AppState> {
         webhooks::show_webhook,
         webhooks::rotate_webhook,
         webhooks::set_webhook_secret,
+        webhooks::test_webhook,
+        webhooks::list_deliveries,
         assistants::list_assistants,
         assistants::create_assistant,
         assistants::show_assistant,
@@ -103,6 +129,18 @@ pub fn router() -> Router<AppState> {
         calls::list_calls,
         calls::show_call,
         call_sync::sync_calls,
+        phone_numbers::list_phone_numbers,
+        phone_numbers::show_phone_number,
+        phone_numbers::create_phone_number,
+        phone_numbers::change_phone_number,
+        phone_numbers::release_phone_number,
+        phone_numbers::refresh_phone_numbers,
+        tools::list_tools,
+        tools::show_tool,
+        tools::create_tool,
+        tools::change_tool,
+        tools::delete_tool,
+        tools::refresh_tools,
         budgets::list_budgets,
         budgets::create_budget,
         budgets::show_budget,
@@ -138,6 +176,63 @@ pub struct ErrorDetail {
     pub code: String,
     pub message: String,
     pub field: Option<String>,
+}
+
+/// How re-reading one connection's resources (numbers, tools) from its provider went.
+#[derive(serde::Serialize, ToSchema)]
+pub struct RefreshOutcome {
+    pub connection: String,
+    /// How many the provider listed; `null` when it could not be read.
+    pub count: Option<usize>,
+    /// Why the provider could not be read.
+    pub error: Option<String>,
+}
+
+impl RefreshOutcome {
+    fn all(outcomes: Vec<(String, Result<usize, String>)>) -> Vec<RefreshOutcome> {
+        outcomes
+            .into_iter()
+            .map(|(connection, outcome)| RefreshOutcome {
+                connection,
+                count: outcome.as_ref().ok().copied(),
+                error: outcome.err(),
+            })
+            .collect()
+    }
+}
+
+/// Which connection to refresh; every connection when left out.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct RefreshParams {
+    pub connection_id: Option<i64>,
+}
+
+impl RefreshParams {
+    /// The connections to refresh; 404 for a connection of another workspace.
+    async fn connections(
+        &self,
+        state: &AppState,
+        workspace_id: i64,
+    ) -> Result<Vec<voxhive_store::Connection>, ApiError> {
+        let mut connections = state.store.connections(workspace_id).await?;
+        if let Some(id) = self.connection_id {
+            connections.retain(|c| c.id == id);
+            if connections.is_empty() {
+                return Err(ApiError(AppError::NotFound));
+            }
+        }
+        Ok(connections)
+    }
+}
+
+/// Reads a JSON body, answering 400 with the parser's reason.
+pub(crate) fn json_body<T>(body: Result<Json<T>, axum::extract::rejection::JsonRejection>) -> Result<T, ApiError> {
+    body.map(|Json(b)| b).map_err(|e| {
+        ApiError(AppError::BadRequest {
+            field: None,
+            message: e.body_text(),
+        })
+    })
 }
 
 /// An instant in storage form as RFC 3339 in UTC, the API's form for times.

@@ -47,36 +47,3 @@ coming_soon!(
         "Attach files to assistants"
     ]
 );
-coming_soon!(
-    tools,
-    "Tools",
-    "/tools",
-    "Manage the function-calling tools your assistants use.",
-    [
-        "Every tool of every account, by type",
-        "Create and edit with a form or as JSON",
-        "See which assistants use each tool"
-    ]
-);
-coming_soon!(
-    phone_numbers,
-    "Phone Numbers",
-    "/phone-numbers",
-    "Buy, import and assign the phone numbers your assistants answer.",
-    [
-        "Every number of every account",
-        "Buy by area code or import from Twilio",
-        "Assign to assistants"
-    ]
-);
-coming_soon!(
-    webhooks,
-    "Webhooks",
-    "/webhooks",
-    "See every server URL in use and test deliveries to them.",
-    [
-        "Server URLs per assistant, number and tool",
-        "Signed test deliveries",
-        "The log of events received"
-    ]
-);

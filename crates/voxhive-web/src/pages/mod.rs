@@ -10,11 +10,14 @@ mod calls;
 mod coming_soon;
 mod jobs;
 mod monitor_params;
+mod phone_numbers;
 mod providers;
 mod start;
 mod team;
 mod tokens;
+mod tools;
 mod usage;
+mod webhooks;
 mod workspace;
 
 use axum::response::Redirect;
@@ -54,9 +57,25 @@ pub fn router() -> Router<AppState> {
             get(assistants::show_merge).post(assistants::resolve_merge),
         )
         .route("/knowledge-base", get(coming_soon::knowledge_base))
-        .route("/tools", get(coming_soon::tools))
-        .route("/phone-numbers", get(coming_soon::phone_numbers))
-        .route("/webhooks", get(coming_soon::webhooks))
+        .route("/tools", get(tools::show_tools).post(tools::create_tool))
+        .route("/tools/new", get(tools::show_new_tool))
+        .route("/tools/refresh", post(tools::refresh))
+        .route("/tools/{id}", get(tools::show_tool))
+        .route("/tools/{id}/edit", post(tools::edit_tool))
+        .route("/tools/{id}/attach", post(tools::attach_tool))
+        .route("/tools/{id}/detach", post(tools::detach_tool))
+        .route("/tools/{id}/delete", post(tools::delete_tool))
+        .route(
+            "/phone-numbers",
+            get(phone_numbers::show_phone_numbers).post(phone_numbers::add_number),
+        )
+        .route("/phone-numbers/refresh", post(phone_numbers::refresh))
+        .route("/phone-numbers/{id}", get(phone_numbers::show_phone_number))
+        .route("/phone-numbers/{id}/edit", post(phone_numbers::edit_number))
+        .route("/phone-numbers/{id}/release", post(phone_numbers::release_number))
+        .route("/webhooks", get(webhooks::show_webhooks))
+        .route("/webhooks/test", post(webhooks::send_test))
+        .route("/webhooks/events/{id}", get(webhooks::show_event_body))
         .route("/calls", get(calls::show_calls))
         .route("/calls/export.csv", get(calls::export_calls))
         .route("/calls/{id}", get(call_detail::show_call))

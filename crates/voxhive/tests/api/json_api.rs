@@ -60,13 +60,22 @@ async fn the_api_answers_who_a_token_acts_as_and_matches_its_openapi_document() 
             "/connections",
             "/connections/{id}",
             "/connections/{id}/import",
+            "/connections/{id}/phone-numbers",
             "/connections/{id}/sync-calls",
             "/connections/{id}/test",
             "/connections/{id}/webhook",
             "/connections/{id}/webhook/rotate",
             "/jobs/{id}",
             "/me",
-            "/usage"
+            "/phone-numbers",
+            "/phone-numbers/refresh",
+            "/phone-numbers/{id}",
+            "/tools",
+            "/tools/refresh",
+            "/tools/{id}",
+            "/usage",
+            "/webhooks/deliveries",
+            "/webhooks/test"
         ],
         "every route of /api/v1 is documented, and nothing else"
     );

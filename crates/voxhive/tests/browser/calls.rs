@@ -7,10 +7,8 @@ use serde_json::json;
 use voxhive_core::Role;
 use voxhive_store::NewCall;
 
-use super::{
-    button, click, element, fill, heading_problems, sign_in, wait_for_path, wait_until_still, OWNER, WORKSPACE,
-};
-use crate::checks::{assert_no_problems, check_page, resize, save_screenshot, DESKTOP, PHONE};
+use super::{button, check, click, element, fill, sign_in, wait_for_path, wait_until_still, OWNER, WORKSPACE};
+use crate::checks::{assert_no_problems, resize, save_screenshot, DESKTOP, PHONE};
 use crate::support;
 use crate::webdriver::{wait_for, Browser};
 
@@ -48,12 +46,6 @@ fn call(connection_id: i64, remote_id: &str, minutes: i64, said: &str) -> NewCal
         document: json!({"conversation_id": remote_id, "has_audio": true}),
         ..support::call(connection_id, remote_id, started_at)
     }
-}
-
-async fn check(browser: &Browser, name: &str) -> Vec<String> {
-    let mut problems = heading_problems(browser, name).await;
-    problems.extend(check_page(browser, name).await);
-    problems
 }
 
 #[tokio::test]

@@ -14,8 +14,11 @@ mod analytics;
 mod assistants;
 mod calls;
 mod checks;
+mod phone_numbers;
+mod tools;
 mod usage;
 mod webdriver;
+mod webhooks;
 
 use serde_json::json;
 use voxhive_core::Role;
@@ -125,6 +128,92 @@ async fn current_nav_links(browser: &Browser) -> Vec<String> {
         )
         .await;
     serde_json::from_value(hrefs).expect("a list of hrefs")
+}
+
+/// The structure check and every check of [`check_page`], with screenshots named `name`.
+async fn check(browser: &Browser, name: &str) -> Vec<String> {
+    let mut problems = heading_problems(browser, name).await;
+    problems.extend(check_page(browser, name).await);
+    problems
+}
+
+/// Like [`check`], with the element `css` scrolled to the top of the viewport (again after each
+/// resize), so the screenshots at both widths show that part of a long page.
+async fn check_at(browser: &Browser, name: &str, css: &str) -> Vec<String> {
+    let target = element(browser, css).await;
+    browser
+        .execute_on(
+            &target,
+            "var el = arguments[0], show = function () { el.scrollIntoView({ block: 'start' }); };
+             show(); window.addEventListener('resize', show);",
+        )
+        .await;
+    check(browser, name).await
+}
+
+/// Marks the current document, so that [`wait_for_new_page`] can tell it from the next one.
+async fn mark_page(browser: &Browser) {
+    browser.execute("window.__voxhiveOldPage = true", vec![]).await;
+}
+
+/// Waits until a new document (not the one [`mark_page`] marked) has loaded, and returns its path.
+async fn wait_for_new_page(browser: &Browser, what: &str) -> String {
+    wait_for(&format!("a new page has loaded after {what}"), async || {
+        let state = browser
+            .try_execute(
+                "return [document.readyState, !!window.__voxhiveOldPage, window.location.pathname]",
+                vec![],
+            )
+            .await
+            .ok()?;
+        (state[0] == "complete" && state[1] == json!(false)).then(|| state[2].as_str().unwrap_or_default().to_string())
+    })
+    .await
+}
+
+/// Clicks the button labelled `label` (a form's submit button) and waits for the answer, which
+/// must be the page at `path`.
+async fn submit(browser: &Browser, label: &str, path: &str) {
+    let target = button(browser, label).await;
+    mark_page(browser).await;
+    click(browser, &target, &format!("the \"{label}\" button")).await;
+    let arrived = wait_for_new_page(browser, &format!("clicking \"{label}\"")).await;
+    assert_eq!(arrived, path, "clicking \"{label}\" leads to {path}");
+}
+
+/// The first element matching an XPath expression, once it is on the page.
+async fn element_xpath(browser: &Browser, xpath: &str, what: &str) -> Element {
+    wait_for(&format!("{what} is on the page"), async || {
+        browser.find_xpath(xpath).await
+    })
+    .await
+}
+
+/// Clicks the link reading `text` and waits for the page at `path`.
+async fn follow_link(browser: &Browser, text: &str, path: &str) {
+    let link = element_xpath(
+        browser,
+        &format!("//main//a[normalize-space()='{text}']"),
+        &format!("a link \"{text}\""),
+    )
+    .await;
+    click(browser, &link, &format!("the \"{text}\" link")).await;
+    wait_for_path(browser, path).await;
+}
+
+/// The message of the flash (the one-time notice after an action), once it is on the page.
+async fn flash(browser: &Browser) -> String {
+    let notice = element(browser, "div.flash[role=\"status\"] p").await;
+    browser.text(&notice).await.trim().to_string()
+}
+
+/// Asserts that the flash says `expected` (it may say more, such as counts).
+async fn assert_flash(browser: &Browser, expected: &str, after: &str) {
+    let message = flash(browser).await;
+    assert!(
+        message.contains(expected),
+        "after {after} the page says {expected:?}, but its message is {message:?}"
+    );
 }
 
 /// The texts of the page's h1 headings.

@@ -80,6 +80,7 @@ pub(super) fn conversation(connection: &Connection, doc: &Value) -> Result<NewCa
         status: status.to_owned(),
         direction: Some(text_at(doc, "/metadata/phone_call/direction").unwrap_or_else(|| "web".into())),
         customer_number: text_at(doc, "/metadata/phone_call/external_number"),
+        remote_phone_number_id: text_at(doc, "/metadata/phone_call/phone_number_id"),
         started_at: start_ms,
         ended_at: super::is_final(status).then_some(end_ms),
         created_at: Some(start_ms),

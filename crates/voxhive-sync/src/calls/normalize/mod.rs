@@ -23,6 +23,9 @@ pub enum EventCall {
 /// cannot be read.
 pub fn webhook_event(connection: &Connection, body: &str) -> Result<EventCall, String> {
     let body: Value = serde_json::from_str(body).map_err(|e| format!("the body is not JSON: {e}"))?;
+    if crate::webhook_test::is_test_delivery(&body) {
+        return Ok(EventCall::Ignored("a VoxHive test delivery, not a call".into()));
+    }
     match connection.provider.as_str() {
         "vapi" => vapi::server_message(connection.id, &body),
         "elevenlabs" => elevenlabs::webhook(connection, &body),

@@ -92,6 +92,7 @@ pub(super) fn call(connection_id: i64, doc: &Value) -> Result<NewCall, String> {
         status: status(text_at(doc, "/status").as_deref(), ended_reason.as_deref()),
         direction: direction(doc),
         customer_number: text_at(doc, "/customer/number"),
+        remote_phone_number_id: text_at(doc, "/phoneNumberId"),
         started_at,
         ended_at,
         created_at,
