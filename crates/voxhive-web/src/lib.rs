@@ -19,6 +19,7 @@ mod ops;
 mod pages;
 mod period;
 mod phone_numbers;
+mod provider_resources;
 mod server_urls;
 mod state;
 mod tools;

@@ -1,14 +1,16 @@
 //! Phone number changes shared by the Phone Numbers page and the JSON API: made at the provider
 //! first, then stored and audited; a refusal stores nothing.
 
+use futures::future::BoxFuture;
 use serde_json::json;
 use voxhive_core::time::now_ms;
-use voxhive_providers::ProviderKind;
-use voxhive_store::{Connection, PhoneNumber};
+use voxhive_providers::{ProviderClient, ProviderKind};
+use voxhive_store::{Connection, PhoneNumber, Store};
 use voxhive_sync::{buy_body, twilio_body, NumberEdit, SyncError, TwilioImport};
 
 use crate::connections::client_for;
 use crate::error::{AppError, AppResult};
+use crate::provider_resources::{refresh_each, RefreshOutcome};
 use crate::AppState;
 
 /// The window of the calls and cost shown beside each number.
@@ -115,34 +117,30 @@ pub async fn refresh(
     workspace_id: i64,
     user_id: i64,
     connections: &[Connection],
-) -> AppResult<Vec<(String, Result<usize, String>)>> {
-    let mut outcomes = Vec::with_capacity(connections.len());
-    for connection in connections {
-        let client = client_for(state, connection)?;
-        let outcome =
-            match voxhive_sync::refresh_phone_numbers(&state.store, client.as_ref(), workspace_id, connection.id).await
-            {
-                Ok(listed) => Ok(listed),
-                Err(SyncError::Store(err)) => return Err(err.into()),
-                Err(err) => Err(err.to_string()),
-            };
-        outcomes.push((connection.label.clone(), outcome));
-    }
-    let detail: Vec<_> = outcomes
-        .iter()
-        .map(|(label, outcome)| json!({"connection": label, "numbers": outcome.as_ref().ok()}))
-        .collect();
-    state
-        .store
-        .record_audit(
-            workspace_id,
-            Some(user_id),
-            "phone_numbers.refresh",
-            "phone numbers",
-            &json!(detail),
-        )
-        .await?;
-    Ok(outcomes)
+) -> AppResult<Vec<RefreshOutcome>> {
+    refresh_each(
+        state,
+        workspace_id,
+        user_id,
+        connections,
+        "phone_numbers.refresh",
+        read_numbers,
+    )
+    .await
+}
+
+fn read_numbers<'a>(
+    store: &'a Store,
+    client: &'a dyn ProviderClient,
+    workspace_id: i64,
+    connection_id: i64,
+) -> BoxFuture<'a, Result<usize, SyncError>> {
+    Box::pin(voxhive_sync::refresh_phone_numbers(
+        store,
+        client,
+        workspace_id,
+        connection_id,
+    ))
 }
 
 /// Buys or imports a number on a connection; nothing is stored when the provider refuses.

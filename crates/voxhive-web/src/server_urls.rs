@@ -1,5 +1,6 @@
 //! Every server URL in use in a workspace: each connection's VoxHive receiver, each assistant's
-//! server URL (from its local document) with the events it is sent, each phone number's.
+//! server URL (from its local document) with the events it is sent, each phone number's, each
+//! tool's.
 
 use serde_json::Value;
 use voxhive_store::{AssistantFilter, Connection};
@@ -30,6 +31,7 @@ pub enum Owner {
     Receiver,
     Assistant,
     PhoneNumber,
+    Tool,
 }
 
 impl Owner {
@@ -38,6 +40,7 @@ impl Owner {
             Owner::Receiver => "VoxHive receiver",
             Owner::Assistant => "Assistant",
             Owner::PhoneNumber => "Phone number",
+            Owner::Tool => "Tool",
         }
     }
 }
@@ -152,6 +155,28 @@ pub async fn in_use(state: &AppState, workspace_id: i64, connection_id: Option<i
                 url,
                 events: Vec::new(),
                 default_events: true,
+            });
+        }
+    }
+    for tool in state.store.tools(workspace_id, connection_id).await? {
+        if let Some(url) = tool.server_url.clone() {
+            // A Vapi function's server receives its tool-calls; an ElevenLabs webhook tool is
+            // called with the tool's own parameters.
+            let events = if tool.provider == "vapi" && tool.kind == "function" {
+                vec!["tool-calls".to_owned()]
+            } else {
+                vec![format!("{} call", tool.kind)]
+            };
+            urls.push(ServerUrl {
+                owner: Owner::Tool,
+                name: tool.name.clone().unwrap_or_else(|| tool.kind.clone()),
+                href: format!("/tools/{}", tool.id),
+                connection_label: tool.connection_label.clone(),
+                provider: tool.provider.clone(),
+                own: own(&url),
+                url,
+                events,
+                default_events: false,
             });
         }
     }

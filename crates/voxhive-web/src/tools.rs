@@ -5,13 +5,15 @@
 
 use std::collections::HashMap;
 
+use futures::future::BoxFuture;
 use serde_json::{json, Value};
-use voxhive_providers::ProviderKind;
-use voxhive_store::{Assistant, AssistantFilter, Connection, Tool};
+use voxhive_providers::{ProviderClient, ProviderKind};
+use voxhive_store::{Assistant, AssistantFilter, Connection, Store, Tool};
 use voxhive_sync::{attached_tool_ids, with_tool, PushOutcome, SyncError};
 
 use crate::connections::client_for;
 use crate::error::{AppError, AppResult};
+use crate::provider_resources::{refresh_each, RefreshOutcome};
 use crate::AppState;
 
 /// A tool with the assistants that attach it.
@@ -102,27 +104,17 @@ pub async fn refresh(
     workspace_id: i64,
     user_id: i64,
     connections: &[Connection],
-) -> AppResult<Vec<(String, Result<usize, String>)>> {
-    let mut outcomes = Vec::with_capacity(connections.len());
-    for connection in connections {
-        let client = client_for(state, connection)?;
-        let outcome =
-            match voxhive_sync::refresh_tools(&state.store, client.as_ref(), workspace_id, connection.id).await {
-                Ok(listed) => Ok(listed),
-                Err(SyncError::Store(err)) => return Err(err.into()),
-                Err(err) => Err(err.to_string()),
-            };
-        outcomes.push((connection.label.clone(), outcome));
-    }
-    let detail: Vec<_> = outcomes
-        .iter()
-        .map(|(label, outcome)| json!({"connection": label, "tools": outcome.as_ref().ok()}))
-        .collect();
-    state
-        .store
-        .record_audit(workspace_id, Some(user_id), "tools.refresh", "tools", &json!(detail))
-        .await?;
-    Ok(outcomes)
+) -> AppResult<Vec<RefreshOutcome>> {
+    refresh_each(state, workspace_id, user_id, connections, "tools.refresh", read_tools).await
+}
+
+fn read_tools<'a>(
+    store: &'a Store,
+    client: &'a dyn ProviderClient,
+    workspace_id: i64,
+    connection_id: i64,
+) -> BoxFuture<'a, Result<usize, SyncError>> {
+    Box::pin(voxhive_sync::refresh_tools(store, client, workspace_id, connection_id))
 }
 
 /// Creates a tool on a connection from a whole document; nothing is stored when the provider

@@ -137,3 +137,87 @@ pub(crate) fn redirect_with_flash(
     crate::auth::append_cookie(&mut res, crate::auth::flash_cookie(&flash, state.config.secure_cookies));
     res
 }
+
+/// The workspace's connections in the active scope (one, or all).
+pub(crate) async fn scoped_connections(
+    auth: &crate::auth::Auth,
+    state: &AppState,
+    active: Option<i64>,
+) -> crate::error::AppResult<Vec<voxhive_store::Connection>> {
+    let mut connections = state.store.connections(auth.workspace_id()).await?;
+    if let Some(id) = active {
+        connections.retain(|c| c.id == id);
+    }
+    Ok(connections)
+}
+
+/// A refusal the user can act on (bad input, the provider's no, a conflict) as a flash on `to`;
+/// anything else stays an error.
+pub(crate) fn refused(
+    state: &AppState,
+    to: &str,
+    err: crate::error::AppError,
+) -> crate::error::AppResult<axum::response::Response> {
+    if is_refusal(&err) {
+        Ok(redirect_with_flash(
+            state,
+            to,
+            "error",
+            crate::views::capitalized(&err.to_string()),
+            None,
+        ))
+    } else {
+        Err(err)
+    }
+}
+
+/// Whether an error is the user's to act on (bad input, the provider's no, a conflict) rather
+/// than a failure.
+pub(crate) fn is_refusal(err: &crate::error::AppError) -> bool {
+    use crate::error::AppError;
+    matches!(
+        err,
+        AppError::BadRequest { .. } | AppError::Unprocessable { .. } | AppError::Conflict(_) | AppError::Invalid(_)
+    )
+}
+
+/// The banner of a form shown again after a refusal.
+pub(crate) fn error_flash(err: &crate::error::AppError) -> Option<crate::views::Flash> {
+    Some(crate::views::Flash {
+        kind: "error",
+        message: crate::views::capitalized(&err.to_string()),
+        copy: None,
+    })
+}
+
+/// The flash after re-reading `noun`s (`number`, `tool`) from the providers, back on `to`.
+pub(crate) fn refreshed(
+    state: &AppState,
+    to: &str,
+    noun: &str,
+    outcomes: &[crate::provider_resources::RefreshOutcome],
+) -> axum::response::Response {
+    let failed: Vec<String> = outcomes
+        .iter()
+        .filter_map(|(label, outcome)| outcome.as_ref().err().map(|e| format!("{label}: {e}")))
+        .collect();
+    let read: usize = outcomes.iter().filter_map(|(_, o)| o.as_ref().ok()).sum();
+    if failed.is_empty() {
+        let plural = if read == 1 { "" } else { "s" };
+        redirect_with_flash(
+            state,
+            to,
+            "success",
+            format!("Read {read} {noun}{plural} from the providers."),
+            None,
+        )
+    } else {
+        redirect_with_flash(
+            state,
+            to,
+            "error",
+            format!("Some {noun}s could not be read. {}", failed.join("; ")),
+            None,
+        )
+    }
+}

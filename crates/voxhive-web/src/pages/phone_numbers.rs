@@ -11,15 +11,15 @@ use voxhive_core::money::format_usd;
 use voxhive_core::time::format_minute;
 use voxhive_core::Permission;
 use voxhive_providers::ProviderKind;
-use voxhive_store::{AssistantFilter, Connection, PhoneNumber};
+use voxhive_store::{AssistantFilter, PhoneNumber};
 use voxhive_sync::TwilioImport;
 
-use super::redirect_with_flash;
+use super::{error_flash, is_refusal, redirect_with_flash, refreshed, refused, scoped_connections};
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::form::Form;
 use crate::phone_numbers::{self, shown, NumberChange, NumberSource, RECENT_DAYS};
-use crate::views::{capitalized, zone_of, Page, Shell};
+use crate::views::{zone_of, Page, Shell};
 use crate::AppState;
 
 const PATH: &str = "/phone-numbers";
@@ -82,15 +82,6 @@ pub struct PhoneNumbersPage {
     typed: NewNumberForm,
 }
 
-/// The connections in the active scope.
-async fn scoped_connections(auth: &Auth, state: &AppState, active: Option<i64>) -> AppResult<Vec<Connection>> {
-    let mut connections = state.store.connections(auth.workspace_id()).await?;
-    if let Some(id) = active {
-        connections.retain(|c| c.id == id);
-    }
-    Ok(connections)
-}
-
 pub async fn show_phone_numbers(auth: Auth, State(state): State<AppState>) -> AppResult<Page<PhoneNumbersPage>> {
     render(&auth, &state, NewNumberForm::default(), None).await
 }
@@ -104,11 +95,7 @@ async fn render(
 ) -> AppResult<Page<PhoneNumbersPage>> {
     let mut shell = auth.shell(state, "Phone Numbers", PATH).await?;
     if let Some(err) = error {
-        shell.flash = Some(crate::views::Flash {
-            kind: "error",
-            message: capitalized(&err.to_string()),
-            copy: None,
-        });
+        shell.flash = error_flash(err);
     }
     let numbers = phone_numbers::list(state, auth.workspace_id(), shell.active_connection).await?;
     let connections = scoped_connections(auth, state, shell.active_connection).await?;
@@ -129,50 +116,12 @@ async fn render(
     }))
 }
 
-/// Any refusal of a form comes back as a flash on `to`, in the user's words.
-fn refused(state: &AppState, to: &str, err: AppError) -> AppResult<Response> {
-    match err {
-        AppError::BadRequest { .. } | AppError::Unprocessable { .. } | AppError::Conflict(_) | AppError::Invalid(_) => {
-            Ok(redirect_with_flash(
-                state,
-                to,
-                "error",
-                capitalized(&err.to_string()),
-                None,
-            ))
-        }
-        other => Err(other),
-    }
-}
-
 pub async fn refresh(auth: Auth, State(state): State<AppState>) -> AppResult<Response> {
     auth.require(Permission::Edit)?;
     let active = auth.shell(&state, "", PATH).await?.active_connection;
     let connections = scoped_connections(&auth, &state, active).await?;
     let outcomes = phone_numbers::refresh(&state, auth.workspace_id(), auth.user_id(), &connections).await?;
-    let failed: Vec<String> = outcomes
-        .iter()
-        .filter_map(|(label, outcome)| outcome.as_ref().err().map(|e| format!("{label}: {e}")))
-        .collect();
-    let read: usize = outcomes.iter().filter_map(|(_, o)| o.as_ref().ok()).sum();
-    Ok(if failed.is_empty() {
-        let plural = if read == 1 { "" } else { "s" };
-        redirect_with_flash(
-            &state,
-            PATH,
-            "success",
-            format!("Read {read} number{plural} from the providers."),
-            None,
-        )
-    } else {
-        redirect_with_flash(
-            &state,
-            PATH,
-            "error",
-            format!("Some numbers could not be read. {}", failed.join("; ")),
-            None,
-        )
-    })
+    Ok(refreshed(&state, PATH, "number", &outcomes))
 }
 
 /// The form that buys a number or imports one from Twilio.
@@ -238,7 +187,7 @@ pub async fn add_number(
                 None,
             ))
         }
-        Err(err @ (AppError::BadRequest { .. } | AppError::Unprocessable { .. } | AppError::Invalid(_))) => {
+        Err(err) if is_refusal(&err) => {
             // Shown again with what was typed, except the token.
             let typed = NewNumberForm {
                 auth_token: String::new(),

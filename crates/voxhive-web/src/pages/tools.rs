@@ -14,7 +14,7 @@ use voxhive_core::Permission;
 use voxhive_providers::ProviderKind;
 use voxhive_store::{AssistantFilter, Connection, Tool};
 
-use super::redirect_with_flash;
+use super::{error_flash, is_refusal, redirect_with_flash, refreshed, refused, scoped_connections};
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::form::Form;
@@ -67,14 +67,6 @@ fn row(ToolUse { tool, used_by }: ToolUse) -> ToolRow {
     }
 }
 
-async fn scoped_connections(auth: &Auth, state: &AppState, active: Option<i64>) -> AppResult<Vec<Connection>> {
-    let mut connections = state.store.connections(auth.workspace_id()).await?;
-    if let Some(id) = active {
-        connections.retain(|c| c.id == id);
-    }
-    Ok(connections)
-}
-
 #[derive(Template)]
 #[template(path = "tools.html")]
 pub struct ToolsPage {
@@ -96,50 +88,12 @@ pub async fn show_tools(auth: Auth, State(state): State<AppState>) -> AppResult<
     }))
 }
 
-/// A refusal of a form comes back as a flash on `to`, in the user's words.
-fn refused(state: &AppState, to: &str, err: AppError) -> AppResult<Response> {
-    match err {
-        AppError::BadRequest { .. } | AppError::Unprocessable { .. } | AppError::Conflict(_) | AppError::Invalid(_) => {
-            Ok(redirect_with_flash(
-                state,
-                to,
-                "error",
-                capitalized(&err.to_string()),
-                None,
-            ))
-        }
-        other => Err(other),
-    }
-}
-
 pub async fn refresh(auth: Auth, State(state): State<AppState>) -> AppResult<Response> {
     auth.require(Permission::Edit)?;
     let active = auth.shell(&state, "", PATH).await?.active_connection;
     let connections = scoped_connections(&auth, &state, active).await?;
     let outcomes = tools::refresh(&state, auth.workspace_id(), auth.user_id(), &connections).await?;
-    let failed: Vec<String> = outcomes
-        .iter()
-        .filter_map(|(label, outcome)| outcome.as_ref().err().map(|e| format!("{label}: {e}")))
-        .collect();
-    let read: usize = outcomes.iter().filter_map(|(_, o)| o.as_ref().ok()).sum();
-    Ok(if failed.is_empty() {
-        let plural = if read == 1 { "" } else { "s" };
-        redirect_with_flash(
-            &state,
-            PATH,
-            "success",
-            format!("Read {read} tool{plural} from the providers."),
-            None,
-        )
-    } else {
-        redirect_with_flash(
-            &state,
-            PATH,
-            "error",
-            format!("Some tools could not be read. {}", failed.join("; ")),
-            None,
-        )
-    })
+    Ok(refreshed(&state, PATH, "tool", &outcomes))
 }
 
 /// The fields of the form for the common types, as typed.
@@ -185,23 +139,6 @@ impl FormValues {
             failed_message: fields.failed_message.clone(),
         }
     }
-}
-
-/// Whether a refusal is the user's to fix (shown beside what they typed) rather than a failure.
-fn is_refusal(err: &AppError) -> bool {
-    matches!(
-        err,
-        AppError::BadRequest { .. } | AppError::Unprocessable { .. } | AppError::Conflict(_) | AppError::Invalid(_)
-    )
-}
-
-/// An error banner for a page shown again.
-fn error_flash(err: &AppError) -> Option<crate::views::Flash> {
-    Some(crate::views::Flash {
-        kind: "error",
-        message: capitalized(&err.to_string()),
-        copy: None,
-    })
 }
 
 /// Whether the common form edits this type: a Vapi function, an ElevenLabs webhook.

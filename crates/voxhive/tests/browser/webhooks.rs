@@ -1,5 +1,5 @@
-//! Browser journey of Deploy, Webhooks: the receiver of a connection is listed among the server
-//! URLs in use; its Test link fills the form; the signed test delivery is accepted, shown with
+//! Browser journey of Deploy, Webhooks: the receiver of a connection and an imported tool's
+//! server are listed among the server URLs in use; its Test link fills the form; the signed test delivery is accepted, shown with
 //! its answer, and listed as received by VoxHive. Every page passes the suite's checks and is
 //! photographed at both widths.
 
@@ -46,6 +46,11 @@ async fn an_owner_tests_voxhives_receiver_from_the_webhooks_page() {
     browser.goto(&app.url("/webhooks")).await;
     let urls = browser.text(&element(&browser, ".urls-table").await).await;
     assert!(urls.contains(&receiver), "the receiver is listed: {urls}");
+    // The imported function tool's server is listed with the event it is sent.
+    assert!(
+        urls.contains("check_availability") && urls.contains("tool-calls"),
+        "{urls}"
+    );
     problems.extend(check(&browser, "webhooks").await);
 
     // The receiver's Test link fills the form; the test is signed with the receiver's secret.
