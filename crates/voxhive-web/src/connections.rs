@@ -88,6 +88,22 @@ fn validate(input: &ConnectionInput) -> AppResult<ValidInput> {
     })
 }
 
+/// The connection of the workspace with this id, or 404.
+pub async fn find(state: &AppState, workspace_id: i64, id: i64) -> AppResult<Connection> {
+    state
+        .store
+        .connection(workspace_id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// A provider as stored (`vapi`, `elevenlabs`) as its kind; any other is a bug, not bad input.
+pub fn provider_kind(provider: &str) -> AppResult<ProviderKind> {
+    provider
+        .parse()
+        .map_err(|_| AppError::Internal(format!("unknown provider {provider}")))
+}
+
 /// The client of a stored connection, with its key opened.
 pub fn client_for(state: &AppState, connection: &Connection) -> AppResult<Arc<dyn ProviderClient>> {
     voxhive_sync::connection_client(&state.master_key, connection).map_err(|e| AppError::Internal(e.to_string()))

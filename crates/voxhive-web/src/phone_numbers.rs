@@ -8,7 +8,7 @@ use voxhive_providers::{ProviderClient, ProviderKind};
 use voxhive_store::{Connection, PhoneNumber, Store};
 use voxhive_sync::{buy_body, twilio_body, NumberEdit, SyncError, TwilioImport};
 
-use crate::connections::client_for;
+use crate::connections::{self, client_for, provider_kind};
 use crate::error::{AppError, AppResult};
 use crate::provider_resources::{refresh_each, RefreshOutcome};
 use crate::AppState;
@@ -83,21 +83,6 @@ pub async fn find(state: &AppState, workspace_id: i64, id: i64) -> AppResult<Pho
         .ok_or(AppError::NotFound)
 }
 
-async fn connection(state: &AppState, workspace_id: i64, id: i64) -> AppResult<Connection> {
-    state
-        .store
-        .connection(workspace_id, id)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
-fn kind_of(connection: &Connection) -> AppResult<ProviderKind> {
-    connection
-        .provider
-        .parse::<ProviderKind>()
-        .map_err(|_| AppError::Internal(format!("unknown provider {}", connection.provider)))
-}
-
 /// A trimmed name, refused past the provider's length; empty is no name.
 fn checked_name(name: Option<&str>) -> AppResult<Option<String>> {
     let name = name.map(str::trim).filter(|n| !n.is_empty());
@@ -152,8 +137,8 @@ pub async fn create(
     source: NumberSource,
     name: Option<&str>,
 ) -> AppResult<PhoneNumber> {
-    let connection = connection(state, workspace_id, connection_id).await?;
-    let kind = kind_of(&connection)?;
+    let connection = connections::find(state, workspace_id, connection_id).await?;
+    let kind = provider_kind(&connection.provider)?;
     let name = checked_name(name)?;
     let (action, body) = match source {
         NumberSource::Buy { area_code } => {
@@ -209,7 +194,7 @@ pub async fn change(
         squad: trimmed(change.squad_id),
         server_url: trimmed(change.server_url),
     };
-    let connection = connection(state, workspace_id, number.connection_id).await?;
+    let connection = connections::find(state, workspace_id, number.connection_id).await?;
     let client = client_for(state, &connection)?;
     voxhive_sync::edit_phone_number(&state.store, client.as_ref(), &number, &edit)
         .await
@@ -244,7 +229,7 @@ async fn remote_assistant(state: &AppState, number: &PhoneNumber, assistant_id: 
 /// Releases a number at its provider and forgets it.
 pub async fn release(state: &AppState, workspace_id: i64, user_id: i64, id: i64) -> AppResult<PhoneNumber> {
     let number = find(state, workspace_id, id).await?;
-    let connection = connection(state, workspace_id, number.connection_id).await?;
+    let connection = connections::find(state, workspace_id, number.connection_id).await?;
     let client = client_for(state, &connection)?;
     voxhive_sync::release_phone_number(&state.store, client.as_ref(), &number).await?;
     audit(state, user_id, "phone_number.release", &number).await?;

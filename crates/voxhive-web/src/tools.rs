@@ -7,11 +7,11 @@ use std::collections::HashMap;
 
 use futures::future::BoxFuture;
 use serde_json::{json, Value};
-use voxhive_providers::{ProviderClient, ProviderKind};
+use voxhive_providers::ProviderClient;
 use voxhive_store::{Assistant, AssistantFilter, Connection, Store, Tool};
 use voxhive_sync::{attached_tool_ids, with_tool, PushOutcome, SyncError};
 
-use crate::connections::client_for;
+use crate::connections::{self, client_for, provider_kind};
 use crate::error::{AppError, AppResult};
 use crate::provider_resources::{refresh_each, RefreshOutcome};
 use crate::AppState;
@@ -28,12 +28,6 @@ pub fn document(tool: &Tool) -> Value {
     serde_json::from_str(&tool.document).unwrap_or(Value::Null)
 }
 
-fn kind_of(provider: &str) -> AppResult<ProviderKind> {
-    provider
-        .parse()
-        .map_err(|_| AppError::Internal(format!("unknown provider {provider}")))
-}
-
 /// Each assistant's attached tool ids, per connection: `(connection, tool id) → assistants`.
 async fn uses(
     state: &AppState,
@@ -47,7 +41,7 @@ async fn uses(
     let mut uses: HashMap<(i64, String), Vec<Assistant>> = HashMap::new();
     for assistant in state.store.assistants(workspace_id, &filter).await? {
         let doc = voxhive_sync::local_document(&state.store, &assistant).await?;
-        for id in attached_tool_ids(kind_of(&assistant.provider)?, &doc) {
+        for id in attached_tool_ids(provider_kind(&assistant.provider)?, &doc) {
             uses.entry((assistant.connection_id, id))
                 .or_default()
                 .push(assistant.clone());
@@ -89,14 +83,6 @@ pub async fn find(state: &AppState, workspace_id: i64, id: i64) -> AppResult<Too
     Ok(ToolUse { tool, used_by })
 }
 
-async fn connection(state: &AppState, workspace_id: i64, id: i64) -> AppResult<Connection> {
-    state
-        .store
-        .connection(workspace_id, id)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
 /// Re-reads each connection's tools from its provider; each outcome is the connection's label
 /// with how many tools it has, or why they could not be read.
 pub async fn refresh(
@@ -126,7 +112,7 @@ pub async fn create(
     connection_id: i64,
     doc: &Value,
 ) -> AppResult<Tool> {
-    let connection = connection(state, workspace_id, connection_id).await?;
+    let connection = connections::find(state, workspace_id, connection_id).await?;
     let client = client_for(state, &connection)?;
     let id = voxhive_sync::create_tool(&state.store, client.as_ref(), workspace_id, connection.id, doc).await?;
     let tool = state.store.tool(workspace_id, id).await?.ok_or(AppError::NotFound)?;
@@ -137,7 +123,7 @@ pub async fn create(
 /// Replaces a tool's document at its provider (read-only fields are ignored).
 pub async fn change(state: &AppState, workspace_id: i64, user_id: i64, id: i64, doc: &Value) -> AppResult<Tool> {
     let tool = state.store.tool(workspace_id, id).await?.ok_or(AppError::NotFound)?;
-    let connection = connection(state, workspace_id, tool.connection_id).await?;
+    let connection = connections::find(state, workspace_id, tool.connection_id).await?;
     let client = client_for(state, &connection)?;
     voxhive_sync::update_tool(&state.store, client.as_ref(), &tool, doc).await?;
     let changed = state.store.tool(workspace_id, id).await?.ok_or(AppError::NotFound)?;
@@ -172,7 +158,7 @@ pub async fn attach(
             )
         })?;
     let doc = crate::assistants::local_document(state, &assistant).await?;
-    let Some(changed) = with_tool(kind_of(&assistant.provider)?, &doc, &tool.remote_id, attach) else {
+    let Some(changed) = with_tool(provider_kind(&assistant.provider)?, &doc, &tool.remote_id, attach) else {
         return Ok((assistant, false));
     };
     crate::assistants::save_document(state, &assistant, &changed, user_id).await?;
@@ -212,7 +198,7 @@ pub async fn delete(state: &AppState, workspace_id: i64, user_id: i64, id: i64, 
             )));
         }
     }
-    let connection = connection(state, workspace_id, tool.connection_id).await?;
+    let connection = connections::find(state, workspace_id, tool.connection_id).await?;
     let client = client_for(state, &connection)?;
     voxhive_sync::delete_tool(&state.store, client.as_ref(), &tool).await?;
     audit(state, user_id, "tool.delete", &tool).await?;

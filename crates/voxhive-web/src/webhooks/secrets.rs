@@ -6,7 +6,7 @@ use serde_json::json;
 use voxhive_providers::ProviderKind;
 use voxhive_store::Connection;
 
-use crate::connections::client_for;
+use crate::connections::{self, client_for, provider_kind};
 use crate::error::{AppError, AppResult};
 use crate::AppState;
 
@@ -47,8 +47,8 @@ pub async fn secret_last4(state: &AppState, connection_id: i64) -> AppResult<Opt
 /// The webhook of a connection of the workspace, with its secret; for a Vapi connection without
 /// one, `create` makes it.
 pub async fn read(state: &AppState, workspace_id: i64, user_id: i64, id: i64, create: bool) -> AppResult<Webhook> {
-    let connection = connection(state, workspace_id, id).await?;
-    let kind = kind_of(&connection)?;
+    let connection = connections::find(state, workspace_id, id).await?;
+    let kind = provider_kind(&connection.provider)?;
     let target = state.store.webhook_target(id).await?.ok_or(AppError::NotFound)?;
     let secret = match target.secret_sealed {
         Some(sealed) => Some(
@@ -84,8 +84,8 @@ pub async fn read(state: &AppState, workspace_id: i64, user_id: i64, id: i64, cr
 /// Replaces the secret: a new random one for Vapi; for ElevenLabs, VoxHive's URL registered again
 /// as the post-call webhook, with the secret ElevenLabs made for it.
 pub async fn rotate(state: &AppState, workspace_id: i64, user_id: i64, id: i64) -> AppResult<Webhook> {
-    let connection = connection(state, workspace_id, id).await?;
-    let kind = kind_of(&connection)?;
+    let connection = connections::find(state, workspace_id, id).await?;
+    let kind = provider_kind(&connection.provider)?;
     let url = receiver_url(state, id);
     let registered = client_for(state, &connection)?
         .register_webhook(&url, WEBHOOK_NAME)
@@ -106,8 +106,8 @@ pub async fn rotate(state: &AppState, workspace_id: i64, user_id: i64, id: i64) 
 
 /// Stores the secret an ElevenLabs webhook was created with, as ElevenLabs showed it.
 pub async fn paste(state: &AppState, workspace_id: i64, user_id: i64, id: i64, secret: &str) -> AppResult<Webhook> {
-    let connection = connection(state, workspace_id, id).await?;
-    let kind = kind_of(&connection)?;
+    let connection = connections::find(state, workspace_id, id).await?;
+    let kind = provider_kind(&connection.provider)?;
     if kind != ProviderKind::ElevenLabs {
         return Err(AppError::field(
             "secret",
@@ -128,21 +128,6 @@ pub async fn paste(state: &AppState, workspace_id: i64, user_id: i64, id: i64, s
         kind,
         secret: Some(secret.to_owned()),
     })
-}
-
-async fn connection(state: &AppState, workspace_id: i64, id: i64) -> AppResult<Connection> {
-    state
-        .store
-        .connection(workspace_id, id)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
-fn kind_of(connection: &Connection) -> AppResult<ProviderKind> {
-    connection
-        .provider
-        .parse()
-        .map_err(|_| AppError::Internal(format!("connection {} has an unknown provider", connection.id)))
 }
 
 /// Seals and stores the secret, and records who changed it (never the secret itself).
