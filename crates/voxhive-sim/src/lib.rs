@@ -25,3 +25,4 @@ pub use config::{
     DEFAULT_EL_WEBHOOK_SECRET, DEFAULT_VAPI_KEYS,
 };
 pub use handle::{start, SimHandle};
+pub use vapi::files::{FILE_TYPES as VAPI_FILE_TYPES, PARSING_MS as VAPI_FILE_PARSING_MS};

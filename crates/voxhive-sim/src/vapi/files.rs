@@ -1,4 +1,6 @@
-//! `/file`: multipart upload, list by purpose, get, rename and delete.
+//! `/file`: multipart upload (the types Vapi documents), list by purpose, get, rename and
+//! delete. A file is `processing` for a moment after its upload, then `done` with its parsed
+//! text, so clients have a status to poll.
 
 use std::collections::HashMap;
 
@@ -16,7 +18,32 @@ use super::query::ListQuery;
 use super::validate::{check, parse};
 use crate::app::AppState;
 use crate::ids;
-use crate::time::{iso, now};
+use crate::time::{iso, now, parse as parse_time, plus_ms};
+
+/// How long an uploaded file stays `processing`.
+pub const PARSING_MS: i64 = 1_500;
+/// The file types Vapi's knowledge base documents: .txt, .pdf, .docx, .doc, .csv, .md, .tsv,
+/// .yaml, .json, .xml and .log.
+pub const FILE_TYPES: [&str; 11] = [
+    "txt", "pdf", "docx", "doc", "csv", "md", "tsv", "yaml", "json", "xml", "log",
+];
+
+/// Marks the files whose parsing time has passed as `done`, with their parsed text.
+fn settle(files: &mut [(Value, Bytes)]) {
+    let at = now();
+    for (doc, bytes) in files.iter_mut() {
+        let parsed = doc["status"] == "processing"
+            && doc["createdAt"]
+                .as_str()
+                .and_then(parse_time)
+                .is_some_and(|created| plus_ms(created, PARSING_MS) <= at);
+        if parsed {
+            doc["status"] = json!("done");
+            doc["parsedTextUrl"] = json!(format!("{}.parsed.txt", doc["url"].as_str().unwrap_or_default()));
+            doc["parsedTextBytes"] = json!(bytes.len());
+        }
+    }
+}
 
 /// File routes.
 pub fn router() -> Router<AppState> {
@@ -34,7 +61,9 @@ async fn list_files(
         return Err(VapiError::validation(vec!["purpose must be a string".into()]));
     }
     let query = ListQuery::parse(&params, &["purpose"])?;
-    let docs: Vec<Value> = sim.world().vapi[org].files.iter().map(|(doc, _)| doc.clone()).collect();
+    let mut world = sim.world();
+    settle(&mut world.vapi[org].files);
+    let docs: Vec<Value> = world.vapi[org].files.iter().map(|(doc, _)| doc.clone()).collect();
     Ok(Json(json!(query.apply(&docs))))
 }
 
@@ -71,6 +100,16 @@ async fn upload_file(
     let Some((name, mime, bytes)) = file else {
         return Err(VapiError::bad_request("Invalid file"));
     };
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    if !FILE_TYPES.contains(&extension.as_str()) {
+        return Err(VapiError::bad_request(format!(
+            "Invalid file: .{extension} files are not supported. Supported: .{}",
+            FILE_TYPES.join(", .")
+        )));
+    }
     let purpose = purpose.unwrap_or_else(|| "assistant".into());
     if !["assistant", "composer-attachment", "knowledge-base-v2"].contains(&purpose.as_str()) {
         return Err(VapiError::validation(vec![
@@ -88,7 +127,7 @@ async fn upload_file(
     let at = iso(now());
     let short: String = name.chars().take(40).collect();
     let doc = json!({
-        "id": id, "orgId": org_id, "object": "file", "status": "done", "name": short, "originalName": name,
+        "id": id, "orgId": org_id, "object": "file", "status": "processing", "name": short, "originalName": name,
         "bytes": bytes.len(), "purpose": purpose, "mimetype": mime, "metadata": metadata,
         "key": format!("{id}-{name}"), "path": format!("{org_id}/{id}-{name}"), "bucket": "vapi-files",
         "url": format!("https://storage.vapi.ai/{id}-{name}"), "createdAt": at, "updatedAt": at,
@@ -105,7 +144,8 @@ fn position(files: &[(Value, Bytes)], id: &str) -> VapiResult<usize> {
 }
 
 async fn show_file(State(sim): State<AppState>, Org(org): Org, Path(id): Path<String>) -> VapiResult<Json<Value>> {
-    let world = sim.world();
+    let mut world = sim.world();
+    settle(&mut world.vapi[org].files);
     let files = &world.vapi[org].files;
     Ok(Json(files[position(files, &id)?].0.clone()))
 }

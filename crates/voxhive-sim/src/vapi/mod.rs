@@ -8,7 +8,7 @@ mod calls;
 mod costs;
 pub mod error;
 pub mod fields;
-mod files;
+pub mod files;
 mod live;
 mod phone_numbers;
 mod query;

@@ -205,3 +205,37 @@ async fn elevenlabs_admin_edits_are_merged_like_patch() {
     assert_eq!(status, 404);
     assert!(body["detail"]["message"].is_string());
 }
+
+#[tokio::test]
+async fn a_vapi_file_is_processing_then_done_and_unsupported_types_are_refused() {
+    let sim = spawn_sim(small_config()).await;
+    let upload = |name: &str| {
+        reqwest::multipart::Form::new()
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"Open 8 to 6.".to_vec())
+                    .file_name(name.to_owned())
+                    .mime_str("text/plain")
+                    .unwrap(),
+            )
+            .text("purpose", "assistant")
+    };
+    let (status, file) = send(sim.vapi(Method::POST, "/file").multipart(upload("hours.md"))).await;
+    assert_eq!(status, 201, "{file}");
+    assert_eq!(file["status"], "processing");
+    let path = format!("/file/{}", file["id"].as_str().unwrap());
+    tokio::time::sleep(std::time::Duration::from_millis(
+        voxhive_sim::VAPI_FILE_PARSING_MS as u64 + 100,
+    ))
+    .await;
+    let (_, parsed) = send(sim.vapi(Method::GET, &path)).await;
+    assert_eq!(parsed["status"], "done", "{parsed}");
+    assert_eq!(parsed["parsedTextBytes"], 12);
+
+    let (status, refused) = send(sim.vapi(Method::POST, "/file").multipart(upload("setup.exe"))).await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused.to_string().contains(".exe files are not supported"),
+        "{refused}"
+    );
+}

@@ -8,6 +8,7 @@ mod analytics;
 mod history;
 mod phone_numbers;
 mod properties;
+mod provider_copies;
 mod recording_archive;
 mod retention;
 mod upsert;
