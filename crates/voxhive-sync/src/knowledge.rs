@@ -1,9 +1,10 @@
 //! Knowledge-base files: each provider's file (Vapi) or document (ElevenLabs) read into the
-//! store's shape, and a connection's stored files refreshed from what its provider lists.
+//! store's shape, a connection's stored files refreshed from what its provider lists, and files
+//! uploaded (checked first) and deleted at the provider.
 
 use serde_json::Value;
-use voxhive_providers::{ProviderClient, ProviderKind, RemoteDoc, Resource};
-use voxhive_store::{NewKnowledgeFile, Store};
+use voxhive_providers::{FileUpload, ProviderClient, ProviderError, ProviderKind, RemoteDoc, Resource};
+use voxhive_store::{KnowledgeFile, NewKnowledgeFile, Store};
 
 use crate::SyncError;
 
@@ -68,6 +69,80 @@ pub async fn refresh_knowledge_files(
         }
     }
     Ok(files.len())
+}
+
+/// The file types a provider documents for its knowledge base; `None` when it documents none
+/// (its own refusal is then shown).
+pub fn accepted_types(kind: ProviderKind) -> Option<&'static [&'static str]> {
+    match kind {
+        // Vapi's knowledge-base guide: .txt, .pdf, .docx, .doc, .csv, .md, .tsv, .yaml, .json,
+        // .xml and .log.
+        ProviderKind::Vapi => Some(&[
+            "txt", "pdf", "docx", "doc", "csv", "md", "tsv", "yaml", "json", "xml", "log",
+        ]),
+        ProviderKind::ElevenLabs => None,
+    }
+}
+
+/// Refuses a file the provider would refuse, before it is sent: empty, or of a type the
+/// provider does not take (named with the types it does).
+pub fn check_upload(kind: ProviderKind, file: &FileUpload) -> Result<(), SyncError> {
+    let refused = |message: String| {
+        SyncError::Invalid(vec![crate::FieldProblem {
+            path: "/file".into(),
+            message,
+        }])
+    };
+    if file.bytes.is_empty() {
+        return Err(refused(format!("{} is empty", file.file_name)));
+    }
+    if let Some(types) = accepted_types(kind) {
+        let extension = file
+            .file_name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        if !types.contains(&extension.as_str()) {
+            return Err(refused(format!(
+                "{} takes .{} files; {} is not one",
+                kind.label(),
+                types.join(", ."),
+                file.file_name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Uploads a file to the provider after [`check_upload`], then stores its answer; returns the
+/// stored id. Nothing is stored when the provider refuses.
+pub async fn upload_knowledge_file(
+    store: &Store,
+    client: &dyn ProviderClient,
+    workspace_id: i64,
+    connection_id: i64,
+    file: FileUpload,
+) -> Result<i64, SyncError> {
+    check_upload(client.kind(), &file)?;
+    let uploaded = client.upload_file(file).await?;
+    Ok(store
+        .upsert_knowledge_file(workspace_id, connection_id, &read_knowledge_file(&uploaded))
+        .await?)
+}
+
+/// Deletes a file at the provider and forgets it; one the provider no longer has is forgotten
+/// all the same.
+pub async fn delete_knowledge_file(
+    store: &Store,
+    client: &dyn ProviderClient,
+    file: &KnowledgeFile,
+) -> Result<(), SyncError> {
+    match client.delete(Resource::Files, &file.remote_id).await {
+        Ok(()) | Err(ProviderError::NotFound { .. }) => {}
+        Err(error) => return Err(error.into()),
+    }
+    store.delete_knowledge_file(file.workspace_id, file.id).await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -32,7 +32,10 @@ pub use import::{check_remote_ids, import_assistants, name_of, ImportReport};
 pub use jobs::{
     enqueue, enqueue_call_sync, start_call_sync, JobRunner, JobSpec, PushFailure, PushReport, POLL_CALLS_EVERY,
 };
-pub use knowledge::{read_knowledge_file, refresh_knowledge_files};
+pub use knowledge::{
+    accepted_types, check_upload, delete_knowledge_file, read_knowledge_file, refresh_knowledge_files,
+    upload_knowledge_file,
+};
 pub use phone_numbers::{
     buy_body, check_http_url, create_phone_number, edit_body, edit_phone_number, is_e164, read_phone_number,
     refresh_phone_numbers, release_phone_number, twilio_body, NumberEdit, TwilioImport,
