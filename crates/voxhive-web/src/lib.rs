@@ -14,6 +14,7 @@ mod error;
 mod form;
 mod format;
 mod jobs;
+mod knowledge;
 mod nav;
 mod ops;
 mod pages;

@@ -97,6 +97,7 @@ async fn import_assistants(store: &Store, workspace_id: i64, base_url: &str) -> 
         voxhive_sync::import_assistants(store, client.as_ref(), &connection, None, &|_, _| {}).await?;
         voxhive_sync::refresh_phone_numbers(store, client.as_ref(), workspace_id, connection.id).await?;
         voxhive_sync::refresh_tools(store, client.as_ref(), workspace_id, connection.id).await?;
+        voxhive_sync::refresh_knowledge_files(store, client.as_ref(), workspace_id, connection.id).await?;
         voxhive_sync::enqueue_call_sync(store, workspace_id, connection.id, true).await?;
     }
     Ok(())

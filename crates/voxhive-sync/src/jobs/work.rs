@@ -127,11 +127,13 @@ async fn import(
     .await?;
     // Calls that arrived before their assistant was imported are linked to it now.
     let linked_calls = store.link_unlinked_calls(connection.id).await?;
-    // A whole import also brings the account's phone numbers and tools, which name its
+    // A whole import also brings the account's phone numbers, tools and files, which name its
     // assistants; a provider that cannot list them does not fail the import.
     let (phone_numbers, tools) = if remote_ids.is_none() {
         let numbers = crate::refresh_phone_numbers(store, client.as_ref(), workspace_id, connection.id).await;
         let tools = crate::refresh_tools(store, client.as_ref(), workspace_id, connection.id).await;
+        let files = crate::refresh_knowledge_files(store, client.as_ref(), workspace_id, connection.id).await;
+        listed_or_logged(files, "knowledge-base files")?;
         (
             listed_or_logged(numbers, "phone numbers")?,
             listed_or_logged(tools, "tools")?,

@@ -5,6 +5,7 @@ mod budgets;
 mod call_sync;
 mod calls;
 mod connections;
+mod files;
 mod jobs;
 mod me;
 mod phone_numbers;
@@ -81,6 +82,9 @@ pub fn router() -> Router<AppState> {
                 .patch(tools::change_tool)
                 .delete(tools::delete_tool),
         )
+        .route("/files", get(files::list_files).post(files::upload_files))
+        .route("/files/refresh", post(files::refresh_files))
+        .route("/files/{id}", axum::routing::delete(files::delete_file))
         .route("/budgets", get(budgets::list_budgets).post(budgets::create_budget))
         .route(
             "/budgets/{id}",
@@ -141,6 +145,10 @@ pub fn router() -> Router<AppState> {
         tools::change_tool,
         tools::delete_tool,
         tools::refresh_tools,
+        files::list_files,
+        files::upload_files,
+        files::delete_file,
+        files::refresh_files,
         budgets::list_budgets,
         budgets::create_budget,
         budgets::show_budget,

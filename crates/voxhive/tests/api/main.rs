@@ -13,6 +13,7 @@ mod calls;
 mod cli;
 mod config_as_code;
 mod connections;
+mod files;
 mod isolation;
 mod jobs;
 mod json_api;
