@@ -54,6 +54,15 @@ pub struct AudioBody {
     pub bytes: bytes::Bytes,
 }
 
+/// A knowledge-base document's content as the provider sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileContent {
+    /// The MIME type the provider gave.
+    pub content_type: Option<String>,
+    /// The content.
+    pub bytes: bytes::Bytes,
+}
+
 /// A client of one provider account. Read-only fields (ids, timestamps, org ids) are left out of
 /// create and update bodies, so a document fetched with `get` can be sent back as it is.
 #[async_trait]
@@ -104,6 +113,15 @@ pub trait ProviderClient: Send + Sync {
         Err(ProviderError::Unsupported {
             provider: self.kind(),
             operation: "reading a call's recording through the API (its recording URL is public)".into(),
+        })
+    }
+
+    /// Reads a knowledge-base document's content. Providers whose files are plain URLs (Vapi)
+    /// do not offer it.
+    async fn file_content(&self, _id: &str) -> Result<FileContent, ProviderError> {
+        Err(ProviderError::Unsupported {
+            provider: self.kind(),
+            operation: "reading a file's content through the API (its URL is public)".into(),
         })
     }
 

@@ -25,7 +25,7 @@ mod writable;
 use std::sync::Arc;
 
 pub use capabilities::Capabilities;
-pub use client::{AccountSummary, AudioBody, CallQuery, FileUpload, ProviderClient};
+pub use client::{AccountSummary, AudioBody, CallQuery, FileContent, FileUpload, ProviderClient};
 pub use config::ClientConfig;
 pub use doc::{Listing, RemoteDoc, SkippedRecord};
 pub use error::ProviderError;

@@ -33,8 +33,9 @@ pub use jobs::{
     enqueue, enqueue_call_sync, start_call_sync, JobRunner, JobSpec, PushFailure, PushReport, POLL_CALLS_EVERY,
 };
 pub use knowledge::{
-    accepted_types, check_upload, delete_knowledge_file, read_knowledge_file, refresh_knowledge_files,
-    upload_knowledge_file,
+    accepted_types, add_knowledge_document, attached_file_ids, check_upload, delete_knowledge_file,
+    read_knowledge_file, reread_knowledge_file, refresh_knowledge_files, size_limit, size_limit_text, tool_file_ids,
+    upload_knowledge_file, with_file, DocumentSource, SizeLimit, UPLOAD_CAP_BYTES,
 };
 pub use phone_numbers::{
     buy_body, check_http_url, create_phone_number, edit_body, edit_phone_number, is_e164, read_phone_number,

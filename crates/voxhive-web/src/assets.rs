@@ -56,6 +56,11 @@ static ASSETS: &[Asset] = &[
         body: include_bytes!("../assets/analytics.js"),
     },
     Asset {
+        name: "knowledge.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/knowledge.js"),
+    },
+    Asset {
         name: "favicon.svg",
         mime: "image/svg+xml",
         body: include_bytes!("../assets/favicon.svg"),
@@ -77,6 +82,8 @@ pub struct AssetUrls {
     pub usage_js: String,
     /// The charts of the Analytics page.
     pub analytics_js: String,
+    /// The Knowledge Base's uploader and status poller.
+    pub knowledge_js: String,
 }
 
 fn version(body: &[u8]) -> String {
@@ -101,6 +108,7 @@ pub fn urls() -> &'static AssetUrls {
             charts_js: url("charts.js"),
             usage_js: url("usage.js"),
             analytics_js: url("analytics.js"),
+            knowledge_js: url("knowledge.js"),
         }
     })
 }

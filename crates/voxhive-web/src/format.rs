@@ -155,6 +155,19 @@ pub fn change(current: i64, previous: i64, rise: Rise, shown: impl Fn(i64) -> St
     }
 }
 
+/// A file size in the unit people read: bytes, KB or MB (1024-based).
+pub fn file_size(bytes: i64) -> String {
+    const KB: f64 = 1024.0;
+    let b = bytes as f64;
+    if bytes < 1024 {
+        format!("{bytes} B")
+    } else if b < KB * KB {
+        format!("{:.1} KB", b / KB)
+    } else {
+        format!("{:.1} MB", b / (KB * KB))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,5 +237,12 @@ mod tests {
         assert_eq!((calls.text.as_str(), calls.class), ("▲ 50.0%", "change-neutral"));
         assert_eq!(change(5, 0, Rise::Bad, thousands).text, "new");
         assert_eq!(change(0, 0, Rise::Bad, thousands).text, "no change");
+    }
+
+    #[test]
+    fn file_sizes_read_in_bytes_kilobytes_or_megabytes() {
+        assert_eq!(file_size(12), "12 B");
+        assert_eq!(file_size(1536), "1.5 KB");
+        assert_eq!(file_size(21 * 1024 * 1024), "21.0 MB");
     }
 }

@@ -1,20 +1,174 @@
 //! Knowledge-base file changes shared by the Knowledge Base page and the JSON API: uploaded
 //! (checked first) and deleted at the provider, then stored and audited.
 
-use futures::future::BoxFuture;
-use serde_json::json;
-use voxhive_providers::{FileUpload, ProviderClient};
-use voxhive_store::{Connection, KnowledgeFile, Store};
-use voxhive_sync::SyncError;
+use std::collections::HashMap;
 
-use crate::connections::client_for;
+use futures::future::BoxFuture;
+use serde_json::{json, Value};
+use voxhive_providers::{FileUpload, ProviderClient};
+use voxhive_store::{Assistant, AssistantFilter, Connection, KnowledgeFile, Store};
+use voxhive_sync::{attached_file_ids, attached_tool_ids, tool_file_ids, with_file, DocumentSource, SyncError};
+
+use crate::connections::{self, client_for, provider_kind};
 use crate::error::{AppError, AppResult};
 use crate::provider_resources::{refresh_each, RefreshOutcome};
 use crate::AppState;
 
+/// A file with the assistants that use it.
+pub struct FileUse {
+    pub file: KnowledgeFile,
+    /// (id, name), by name: directly (a Vapi query tool in the assistant, an ElevenLabs
+    /// knowledge-base locator) or through a Vapi query tool it attaches.
+    pub used_by: Vec<(i64, String)>,
+    /// Those of `used_by` that use it directly, so detaching is an edit of theirs.
+    pub detachable: Vec<i64>,
+}
+
+/// Which assistants use which file, per connection: `(connection, file id) → (assistant, direct)`.
+async fn uses(
+    state: &AppState,
+    workspace_id: i64,
+    connection_id: Option<i64>,
+) -> AppResult<HashMap<(i64, String), Vec<(Assistant, bool)>>> {
+    let mut tool_files: HashMap<(i64, String), Vec<String>> = HashMap::new();
+    for tool in state.store.tools(workspace_id, connection_id).await? {
+        let doc: Value = serde_json::from_str(&tool.document).unwrap_or(Value::Null);
+        let files = tool_file_ids(&doc);
+        if !files.is_empty() {
+            tool_files.insert((tool.connection_id, tool.remote_id), files);
+        }
+    }
+    let filter = AssistantFilter {
+        connection_id,
+        ..AssistantFilter::default()
+    };
+    let mut uses: HashMap<(i64, String), Vec<(Assistant, bool)>> = HashMap::new();
+    for assistant in state.store.assistants(workspace_id, &filter).await? {
+        let kind = provider_kind(&assistant.provider)?;
+        let doc = voxhive_sync::local_document(&state.store, &assistant).await?;
+        let direct = attached_file_ids(kind, &doc);
+        let mut through_tools: Vec<String> = attached_tool_ids(kind, &doc)
+            .into_iter()
+            .filter_map(|tool| tool_files.get(&(assistant.connection_id, tool)))
+            .flatten()
+            .filter(|id| !direct.contains(id))
+            .cloned()
+            .collect();
+        through_tools.sort();
+        through_tools.dedup();
+        let entries = direct
+            .into_iter()
+            .map(|id| (id, true))
+            .chain(through_tools.into_iter().map(|id| (id, false)));
+        for (id, is_direct) in entries {
+            uses.entry((assistant.connection_id, id))
+                .or_default()
+                .push((assistant.clone(), is_direct));
+        }
+    }
+    Ok(uses)
+}
+
+fn file_use(file: KnowledgeFile, users: Option<Vec<(Assistant, bool)>>) -> FileUse {
+    let mut users = users.unwrap_or_default();
+    users.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    users.dedup_by_key(|(a, _)| a.id);
+    FileUse {
+        used_by: users.iter().map(|(a, _)| (a.id, a.name.clone())).collect(),
+        detachable: users.iter().filter(|(_, direct)| *direct).map(|(a, _)| a.id).collect(),
+        file,
+    }
+}
+
 /// The workspace's files (of one connection, if given).
 pub async fn list(state: &AppState, workspace_id: i64, connection_id: Option<i64>) -> AppResult<Vec<KnowledgeFile>> {
     Ok(state.store.knowledge_files(workspace_id, connection_id).await?)
+}
+
+/// The workspace's files (of one connection, if given) with the assistants using each.
+pub async fn list_with_uses(
+    state: &AppState,
+    workspace_id: i64,
+    connection_id: Option<i64>,
+) -> AppResult<Vec<FileUse>> {
+    let files = list(state, workspace_id, connection_id).await?;
+    let mut uses = uses(state, workspace_id, connection_id).await?;
+    Ok(files
+        .into_iter()
+        .map(|file| {
+            let users = uses.remove(&(file.connection_id, file.remote_id.clone()));
+            file_use(file, users)
+        })
+        .collect())
+}
+
+/// One file with the assistants using it, or 404.
+pub async fn find_with_uses(state: &AppState, workspace_id: i64, id: i64) -> AppResult<FileUse> {
+    let file = find(state, workspace_id, id).await?;
+    let mut uses = uses(state, workspace_id, Some(file.connection_id)).await?;
+    let users = uses.remove(&(file.connection_id, file.remote_id.clone()));
+    Ok(file_use(file, users))
+}
+
+/// Re-reads a file still being parsed from its provider, so its status follows the provider's;
+/// a file already done (or failed) is answered as stored.
+pub async fn follow_status(state: &AppState, workspace_id: i64, id: i64) -> AppResult<KnowledgeFile> {
+    let file = find(state, workspace_id, id).await?;
+    if file.status != "processing" {
+        return Ok(file);
+    }
+    let connection = connections::find(state, workspace_id, file.connection_id).await?;
+    let client = client_for(state, &connection)?;
+    voxhive_sync::reread_knowledge_file(&state.store, client.as_ref(), &file).await?;
+    find(state, workspace_id, id).await
+}
+
+/// Adds an ElevenLabs document from a web page or text; nothing is stored when the check or the
+/// provider refuses it.
+pub async fn add_document(
+    state: &AppState,
+    workspace_id: i64,
+    user_id: i64,
+    connection_id: i64,
+    source: DocumentSource,
+) -> AppResult<KnowledgeFile> {
+    let connection = connections::find(state, workspace_id, connection_id).await?;
+    let client = client_for(state, &connection)?;
+    let id = voxhive_sync::add_knowledge_document(&state.store, client.as_ref(), workspace_id, connection.id, source)
+        .await?;
+    let stored = find(state, workspace_id, id).await?;
+    audit(state, user_id, "knowledge_file.add", &stored).await?;
+    Ok(stored)
+}
+
+/// Attaches a file to an assistant of its connection, or detaches it: a new local revision of
+/// the assistant (pushed later, after review); false when nothing changed.
+pub async fn attach(
+    state: &AppState,
+    workspace_id: i64,
+    user_id: i64,
+    file_id: i64,
+    assistant_id: i64,
+    attach: bool,
+) -> AppResult<(Assistant, bool)> {
+    let file = find(state, workspace_id, file_id).await?;
+    let assistant = state
+        .store
+        .assistant(workspace_id, assistant_id)
+        .await?
+        .filter(|a| a.connection_id == file.connection_id)
+        .ok_or_else(|| {
+            AppError::field(
+                "assistant_id",
+                format!("choose an assistant of the connection \"{}\"", file.connection_label),
+            )
+        })?;
+    let doc = crate::assistants::local_document(state, &assistant).await?;
+    let Some(changed) = with_file(provider_kind(&assistant.provider)?, &doc, &file, attach) else {
+        return Ok((assistant, false));
+    };
+    crate::assistants::save_document(state, &assistant, &changed, user_id).await?;
+    Ok((assistant, true))
 }
 
 /// One file of the workspace, or 404.
@@ -58,6 +212,32 @@ fn read_files<'a>(
     ))
 }
 
+/// Checks every file against the connection's provider before any is sent, so a request with
+/// one bad file sends none.
+pub async fn check_uploads(
+    state: &AppState,
+    workspace_id: i64,
+    connection_id: i64,
+    files: &[FileUpload],
+) -> AppResult<()> {
+    let connection = connections::find(state, workspace_id, connection_id).await?;
+    let kind = provider_kind(&connection.provider)?;
+    for file in files {
+        voxhive_sync::check_upload(kind, file).map_err(file_problem)?;
+    }
+    Ok(())
+}
+
+/// A refused file as a problem with the `file` field.
+fn file_problem(err: SyncError) -> AppError {
+    match err {
+        SyncError::Invalid(problems) => {
+            AppError::field("file", problems.first().map(|p| p.message.clone()).unwrap_or_default())
+        }
+        other => other.into(),
+    }
+}
+
 /// Uploads a file to a connection's provider; nothing is stored when the check or the provider
 /// refuses it.
 pub async fn upload(
@@ -75,12 +255,7 @@ pub async fn upload(
     let client = client_for(state, &connection)?;
     let id = voxhive_sync::upload_knowledge_file(&state.store, client.as_ref(), workspace_id, connection.id, file)
         .await
-        .map_err(|err| match err {
-            SyncError::Invalid(problems) => {
-                AppError::field("file", problems.first().map(|p| p.message.clone()).unwrap_or_default())
-            }
-            other => other.into(),
-        })?;
+        .map_err(file_problem)?;
     let stored = find(state, workspace_id, id).await?;
     audit(state, user_id, "knowledge_file.upload", &stored).await?;
     Ok(stored)

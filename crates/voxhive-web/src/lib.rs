@@ -48,6 +48,9 @@ pub use webhooks::WEBHOOK_BODY_LIMIT;
 
 /// The largest request body accepted by default.
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// The largest request body of a knowledge-base upload: the largest file any provider takes,
+/// with room for the multipart framing.
+pub const UPLOAD_BODY_LIMIT: usize = voxhive_sync::UPLOAD_CAP_BYTES as usize + 1024 * 1024;
 
 /// The whole application: pages, API, assets and operations endpoints, with their layers.
 pub fn build_app(state: AppState) -> Router {

@@ -18,8 +18,8 @@ use crate::http::{segment, Body, Http, Multipart, Request};
 use crate::pager::FixedPager;
 use crate::writable::without;
 use crate::{
-    AccountSummary, AudioBody, CallQuery, Capabilities, ClientConfig, FileUpload, Pager, ProviderClient, ProviderError,
-    ProviderKind, Resource,
+    AccountSummary, AudioBody, CallQuery, Capabilities, ClientConfig, FileContent, FileUpload, Pager, ProviderClient,
+    ProviderError, ProviderKind, Resource,
 };
 use collections::{collection, read_only, AGENTS, CONVERSATIONS, DOCUMENTS, EL, MAX_PAGE, PHONE_NUMBERS, TOOLS};
 use cursor::CursorPager;
@@ -208,6 +208,20 @@ impl ProviderClient for ElevenLabsClient {
         };
         let request = Request::new(Method::POST, format!("{}/file", DOCUMENTS.path)).body(Body::Multipart(&form));
         self.create_then_get(Resource::Files, request, "id").await
+    }
+
+    async fn file_content(&self, id: &str) -> Result<FileContent, ProviderError> {
+        let path = format!("{}/{}/content", DOCUMENTS.path, segment(id));
+        let request = Request::new(Method::GET, path).target("knowledge-base document", id);
+        let reply = self.http.send(&request).await?;
+        Ok(FileContent {
+            content_type: reply
+                .headers
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            bytes: reply.body,
+        })
     }
 
     async fn call_audio(&self, call_id: &str, range: Option<&str>) -> Result<AudioBody, ProviderError> {

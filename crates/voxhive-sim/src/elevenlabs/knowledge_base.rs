@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::header;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -28,7 +29,14 @@ pub fn router() -> Router<AppState> {
             "/convai/knowledge-base/{id}",
             get(show_document).patch(update_document).delete(delete_document),
         )
+        .route("/convai/knowledge-base/{id}/content", get(document_content))
+        .layer(DefaultBodyLimit::max(2 * MAX_FILE_BYTES))
 }
+
+/// The file types ElevenLabs' knowledge base takes (its upload form: PDF, TXT, DOCX, HTML, EPUB).
+pub const FILE_TYPES: [&str; 5] = ["pdf", "txt", "docx", "html", "epub"];
+/// The largest file it takes (its upload form: 21 MB).
+pub const MAX_FILE_BYTES: usize = 21 * 1024 * 1024;
 
 const URL: &[Spec] = &[
     ("url", Ty::Str, true, false),
@@ -98,6 +106,25 @@ async fn create_from_file(
             "file" => {
                 let filename = field.file_name().unwrap_or("document.txt").to_owned();
                 let bytes = field.bytes().await.unwrap_or_default();
+                let extension = filename
+                    .rsplit_once('.')
+                    .map(|(_, e)| e.to_ascii_lowercase())
+                    .unwrap_or_default();
+                if !FILE_TYPES.contains(&extension.as_str()) {
+                    return Err(ElError::bad_request(
+                        "unsupported_file_type",
+                        format!(
+                            "Unsupported file type .{extension}. Supported: {}",
+                            FILE_TYPES.join(", ")
+                        ),
+                    ));
+                }
+                if bytes.len() > MAX_FILE_BYTES {
+                    return Err(ElError::bad_request(
+                        "file_too_large",
+                        "The file is larger than the 21 MB limit.",
+                    ));
+                }
                 file = Some((filename, String::from_utf8_lossy(&bytes).into_owned()));
             }
             "name" => name = field.text().await.ok(),
@@ -166,6 +193,24 @@ async fn show_document(
     let docs = &world.elevenlabs[ws].documents;
     let i = find(docs, "id", &id).ok_or_else(|| not_found(&id))?;
     Ok(Json(docs[i].clone()))
+}
+
+async fn document_content(
+    State(sim): State<AppState>,
+    Workspace(ws): Workspace,
+    Path(id): Path<String>,
+) -> ElResult<([(header::HeaderName, &'static str); 1], String)> {
+    let world = sim.world();
+    let docs = &world.elevenlabs[ws].documents;
+    let i = find(docs, "id", &id).ok_or_else(|| not_found(&id))?;
+    let html = docs[i]["content_format"] != "markdown";
+    let content = docs[i]["extracted_inner_html"].as_str().unwrap_or_default().to_owned();
+    let kind = if html {
+        "text/html; charset=utf-8"
+    } else {
+        "text/markdown; charset=utf-8"
+    };
+    Ok(([(header::CONTENT_TYPE, kind)], content))
 }
 
 async fn update_document(

@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::{Multipart, Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -27,6 +28,19 @@ pub const PARSING_MS: i64 = 1_500;
 pub const FILE_TYPES: [&str; 11] = [
     "txt", "pdf", "docx", "doc", "csv", "md", "tsv", "yaml", "json", "xml", "log",
 ];
+
+/// A file name made safe for one URL path segment.
+fn url_segment(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
 
 /// Marks the files whose parsing time has passed as `done`, with their parsed text.
 fn settle(files: &mut [(Value, Bytes)]) {
@@ -50,6 +64,28 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/file", get(list_files).post(upload_file))
         .route("/file/{id}", get(show_file).patch(update_file).delete(delete_file))
+        .route("/storage/{id}/{name}", get(download_file))
+        .layer(DefaultBodyLimit::max(100 * 1024 * 1024))
+}
+
+/// A file's content at its public storage URL (`url`), as Vapi serves it: no key needed.
+async fn download_file(State(sim): State<AppState>, Path((id, _name)): Path<(String, String)>) -> Response {
+    let world = sim.world();
+    let found = world
+        .vapi
+        .iter()
+        .flat_map(|account| account.files.iter())
+        .find(|(doc, _)| doc["id"] == id.as_str());
+    match found {
+        Some((doc, bytes)) => {
+            let mime = doc["mimetype"]
+                .as_str()
+                .unwrap_or("application/octet-stream")
+                .to_owned();
+            ([(header::CONTENT_TYPE, mime)], bytes.clone()).into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn list_files(
@@ -130,7 +166,7 @@ async fn upload_file(
         "id": id, "orgId": org_id, "object": "file", "status": "processing", "name": short, "originalName": name,
         "bytes": bytes.len(), "purpose": purpose, "mimetype": mime, "metadata": metadata,
         "key": format!("{id}-{name}"), "path": format!("{org_id}/{id}-{name}"), "bucket": "vapi-files",
-        "url": format!("https://storage.vapi.ai/{id}-{name}"), "createdAt": at, "updatedAt": at,
+        "url": format!("{}/storage/{id}/{}", sim.base_url, url_segment(&name)), "createdAt": at, "updatedAt": at,
     });
     world.vapi[org].files.push((doc.clone(), bytes));
     Ok((StatusCode::CREATED, Json(doc)))

@@ -74,7 +74,8 @@ pub async fn list_files(
 #[utoipa::path(post, path = "/files", tag = "knowledge base",
     request_body(content_type = "multipart/form-data", description = "`connection_id`, then one or more `file` parts"),
     responses((status = 201, description = "Uploaded, as the provider answered (each file in order)", body = Vec<FileView>),
-              (status = 400, description = "No connection or file, an empty file, or a type the provider does not take (named); nothing was sent", body = ErrorBody),
+              (status = 400, description = "No connection or file, or a file that is empty, over the provider's size limit or of a type it does not take (named); nothing was sent", body = ErrorBody),
+              (status = 413, description = "The request is larger than the largest file any provider takes", body = ErrorBody),
               (status = 403, description = "Viewers cannot upload", body = ErrorBody),
               (status = 404, description = "No such connection in this workspace", body = ErrorBody),
               (status = 422, description = "The provider refused a file; those before it are uploaded", body = ErrorBody)))]
@@ -119,12 +120,26 @@ pub async fn upload_files(
     if files.is_empty() {
         return Err(ApiError(AppError::field("file", "send at least one file part")));
     }
+    knowledge::check_uploads(&state, auth.workspace_id, connection_id, &files).await?;
     let mut uploaded = Vec::with_capacity(files.len());
     for file in files {
         let stored = knowledge::upload(&state, auth.workspace_id, auth.user_id, connection_id, file).await?;
         uploaded.push(stored.into());
     }
     Ok((StatusCode::CREATED, Json(uploaded)))
+}
+
+#[utoipa::path(get, path = "/files/{id}", tag = "knowledge base", params(("id" = i64, Path, description = "File id")),
+    responses((status = 200, description = "The file; one still being parsed is read again from its provider, so polling follows its status", body = FileView),
+              (status = 404, description = "No such file in this workspace", body = ErrorBody)))]
+pub async fn show_file(
+    auth: ApiAuth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<FileView>, ApiError> {
+    Ok(Json(
+        knowledge::follow_status(&state, auth.workspace_id, id).await?.into(),
+    ))
 }
 
 #[utoipa::path(delete, path = "/files/{id}", tag = "knowledge base", params(("id" = i64, Path, description = "File id")),

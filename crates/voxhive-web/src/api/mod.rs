@@ -82,9 +82,14 @@ pub fn router() -> Router<AppState> {
                 .patch(tools::change_tool)
                 .delete(tools::delete_tool),
         )
-        .route("/files", get(files::list_files).post(files::upload_files))
+        .route(
+            "/files",
+            get(files::list_files)
+                .post(files::upload_files)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_BODY_LIMIT)),
+        )
         .route("/files/refresh", post(files::refresh_files))
-        .route("/files/{id}", axum::routing::delete(files::delete_file))
+        .route("/files/{id}", get(files::show_file).delete(files::delete_file))
         .route("/budgets", get(budgets::list_budgets).post(budgets::create_budget))
         .route(
             "/budgets/{id}",
@@ -147,6 +152,7 @@ pub fn router() -> Router<AppState> {
         tools::refresh_tools,
         files::list_files,
         files::upload_files,
+        files::show_file,
         files::delete_file,
         files::refresh_files,
         budgets::list_budgets,

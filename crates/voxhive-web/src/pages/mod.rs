@@ -7,8 +7,8 @@ mod budgets;
 mod call_detail;
 mod call_recording;
 mod calls;
-mod coming_soon;
 mod jobs;
+mod knowledge;
 mod monitor_params;
 mod phone_numbers;
 mod providers;
@@ -20,6 +20,7 @@ mod usage;
 mod webhooks;
 mod workspace;
 
+use axum::extract::DefaultBodyLimit;
 use axum::response::Redirect;
 use axum::routing::{get, post};
 use axum::Router;
@@ -56,7 +57,19 @@ pub fn router() -> Router<AppState> {
             "/assistants/{id}/merge",
             get(assistants::show_merge).post(assistants::resolve_merge),
         )
-        .route("/knowledge-base", get(coming_soon::knowledge_base))
+        .route("/knowledge-base", get(knowledge::show_knowledge))
+        .route("/knowledge-base/refresh", post(knowledge::refresh))
+        .route(
+            "/knowledge-base/upload",
+            post(knowledge::upload).layer(DefaultBodyLimit::max(crate::UPLOAD_BODY_LIMIT)),
+        )
+        .route("/knowledge-base/documents", post(knowledge::add_document))
+        .route("/knowledge-base/{id}", get(knowledge::show_file))
+        .route("/knowledge-base/{id}/status", get(knowledge::file_status))
+        .route("/knowledge-base/{id}/download", get(knowledge::download))
+        .route("/knowledge-base/{id}/attach", post(knowledge::attach_file))
+        .route("/knowledge-base/{id}/detach", post(knowledge::detach_file))
+        .route("/knowledge-base/{id}/delete", post(knowledge::delete_file))
         .route("/tools", get(tools::show_tools).post(tools::create_tool))
         .route("/tools/new", get(tools::show_new_tool))
         .route("/tools/refresh", post(tools::refresh))

@@ -14,6 +14,7 @@ mod analytics;
 mod assistants;
 mod calls;
 mod checks;
+mod knowledge;
 mod phone_numbers;
 mod tools;
 mod usage;
