@@ -36,7 +36,7 @@ impl Sim {
     }
 }
 
-/// The whole router: provider APIs behind the fault layer, the admin API beside it.
+/// The whole router: provider APIs behind the fault layer; the admin API, recordings and live calls beside it.
 pub fn router(state: AppState) -> Router {
     let providers = Router::new()
         .merge(crate::vapi::router())
@@ -46,5 +46,6 @@ pub fn router(state: AppState) -> Router {
         .merge(providers)
         .merge(crate::admin::router())
         .merge(crate::audio::router())
+        .merge(crate::vapi::live_router())
         .with_state(state)
 }

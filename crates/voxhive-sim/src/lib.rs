@@ -14,9 +14,11 @@ mod handle;
 mod ids;
 mod listener;
 mod seed;
+mod speech;
 mod state;
 mod time;
 mod vapi;
+mod voice;
 mod webhook;
 
 pub use args::{run, SimArgs};

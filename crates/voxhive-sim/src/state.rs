@@ -1,11 +1,16 @@
 //! The simulator's in-memory state: one account per API key, each with its resources.
 
+use std::collections::VecDeque;
+use std::sync::Arc;
+
 use bytes::Bytes;
 use jiff::Timestamp;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Value};
+use tokio::sync::Notify;
 
 use crate::seed::dialogue::Script;
+use crate::speech::Format;
 
 /// Everything the simulator holds.
 #[derive(Debug)]
@@ -44,7 +49,7 @@ pub struct VapiAccount {
 pub struct CallRecord {
     /// The call id.
     pub id: String,
-    /// `inboundPhoneCall`, `outboundPhoneCall` or `webCall`.
+    /// `inboundPhoneCall`, `outboundPhoneCall`, `webCall` or `vapi.websocketCall`.
     pub call_type: &'static str,
     /// The assistant that took the call, if a saved one.
     pub assistant_id: Option<String>,
@@ -66,8 +71,31 @@ pub struct CallRecord {
     pub ended_reason: Option<&'static str>,
     /// What was said.
     pub script: Script,
-    /// Fields echoed from the create request (customer, name, transient assistant, overrides).
+    /// Fields echoed from the create request (customer, name, transient assistant, overrides, transport).
     pub request: Map<String, Value>,
+    /// What live call control and the WebSocket transport act on; only calls created through the API have it.
+    pub live: Option<Box<Live>>,
+}
+
+/// The live side of a call created through `POST /call`.
+#[derive(Debug, Clone, Default)]
+pub struct Live {
+    /// The WebSocket transport's audio format; `None` for phone calls.
+    pub socket: Option<Format>,
+    /// Whether a task drives the call: phone calls from the start, WebSocket calls once a client connected.
+    pub driven: bool,
+    /// While true, the assistant's lines are held.
+    pub assistant_muted: bool,
+    /// While true, the customer's lines are held (voice a WebSocket client sends meanwhile counts once unmuted).
+    pub customer_muted: bool,
+    /// Lines asked for with `say` and not spoken yet, each with whether the call ends after it.
+    pub pending: VecDeque<(String, bool)>,
+    /// Lines spoken through `say`, each with how many script lines were spoken before it.
+    pub said: Vec<(u8, String)>,
+    /// The `endedReason` the call is to end with, once someone asked it to end.
+    pub end: Option<&'static str>,
+    /// Wakes the driving task when an end is asked for.
+    pub wake: Arc<Notify>,
 }
 
 /// One ElevenLabs workspace and its resources.
@@ -137,7 +165,23 @@ pub struct PhoneLeg {
     pub stream_sid: String,
 }
 
+impl Live {
+    /// Asks the driving task to end the call with `reason`; the first reason asked for wins.
+    pub fn ask_end(&mut self, reason: &'static str) {
+        self.end.get_or_insert(reason);
+        self.wake.notify_one();
+    }
+}
+
 impl World {
+    /// The organisation and position of Vapi call `id`, whichever organisation has it.
+    pub fn vapi_call(&self, id: &str) -> Option<(usize, usize)> {
+        self.vapi
+            .iter()
+            .enumerate()
+            .find_map(|(org, a)| a.calls.iter().position(|c| c.id == id).map(|i| (org, i)))
+    }
+
     /// The Vapi account of a key.
     pub fn vapi_by_key(&self, key: &str) -> Option<usize> {
         self.vapi.iter().position(|a| a.api_key == key)

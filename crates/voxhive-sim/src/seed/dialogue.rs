@@ -58,38 +58,47 @@ impl Script {
 
     /// Natural length of the spoken lines with pauses, in milliseconds.
     pub fn natural_ms(&self) -> i64 {
-        self.lines().iter().map(|(_, text)| natural_ms(text) + 700).sum::<i64>() + 1_000
+        natural_total(&self.lines())
     }
 
     /// The spoken lines spread over a call of `duration_ms`.
     pub fn turns(&self, duration_ms: i64) -> Vec<Turn> {
-        let lines = self.lines();
-        if lines.is_empty() {
-            return Vec::new();
-        }
-        let speech: i64 = lines.iter().map(|(_, text)| natural_ms(text)).sum();
-        let gap = ((duration_ms - speech - 1_000).max(0) / lines.len() as i64).min(4_000);
-        let scale = if speech + 1_000 > duration_ms {
-            duration_ms as f64 / (speech + 1_000) as f64
-        } else {
-            1.0
-        };
-        let mut at = (600.0 * scale) as i64;
-        lines
-            .into_iter()
-            .map(|(speaker, text)| {
-                let len = (natural_ms(&text) as f64 * scale) as i64;
-                let turn = Turn {
-                    speaker,
-                    start_ms: at,
-                    end_ms: at + len,
-                    text,
-                };
-                at += len + (gap as f64 * scale) as i64 + 1;
-                turn
-            })
-            .collect()
+        spread(self.lines(), duration_ms)
     }
+}
+
+/// Natural length of these lines with pauses, in milliseconds.
+pub fn natural_total(lines: &[(Speaker, String)]) -> i64 {
+    lines.iter().map(|(_, text)| natural_ms(text) + 700).sum::<i64>() + 1_000
+}
+
+/// These lines spread over a call of `duration_ms`, squeezed when the call is shorter than their speech.
+pub fn spread(lines: Vec<(Speaker, String)>, duration_ms: i64) -> Vec<Turn> {
+    if lines.is_empty() {
+        return Vec::new();
+    }
+    let speech: i64 = lines.iter().map(|(_, text)| natural_ms(text)).sum();
+    let gap = ((duration_ms - speech - 1_000).max(0) / lines.len() as i64).min(4_000);
+    let scale = if speech + 1_000 > duration_ms {
+        duration_ms as f64 / (speech + 1_000) as f64
+    } else {
+        1.0
+    };
+    let mut at = (600.0 * scale) as i64;
+    lines
+        .into_iter()
+        .map(|(speaker, text)| {
+            let len = (natural_ms(&text) as f64 * scale) as i64;
+            let turn = Turn {
+                speaker,
+                start_ms: at,
+                end_ms: at + len,
+                text,
+            };
+            at += len + (gap as f64 * scale) as i64 + 1;
+            turn
+        })
+        .collect()
 }
 
 #[cfg(test)]

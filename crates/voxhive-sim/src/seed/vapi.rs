@@ -134,6 +134,7 @@ fn call(rng: &mut ChaCha8Rng, history: &History, assistants: &[Value], numbers: 
         ended_reason: Some(outcome.reason),
         script,
         request: Map::new(),
+        live: None,
     }
 }
 

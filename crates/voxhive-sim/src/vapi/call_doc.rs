@@ -3,19 +3,64 @@
 use serde_json::{json, Map, Value};
 
 use super::costs::Costs;
-use crate::seed::dialogue::Turn;
+use crate::seed::dialogue::{natural_total, spread, Turn};
 use crate::seed::personas::{Speaker, PERSONAS};
 use crate::state::{find, CallRecord, VapiAccount};
 use crate::time::iso;
+
+/// The lines spoken so far: the script's, with the lines asked for through live call control where they were said.
+pub fn spoken_lines(rec: &CallRecord) -> Vec<(Speaker, String)> {
+    let said: &[(u8, String)] = rec.live.as_ref().map_or(&[], |l| &l.said);
+    let said_after = |n: usize| {
+        said.iter()
+            .filter(move |(after, _)| usize::from(*after) == n)
+            .map(|(_, text)| (Speaker::Agent, text.clone()))
+    };
+    let mut lines = Vec::new();
+    for (n, line) in rec.script.lines().into_iter().enumerate() {
+        lines.extend(said_after(n));
+        lines.push(line);
+    }
+    lines.extend(said_after(usize::from(rec.script.lines)));
+    lines
+}
 
 /// The call's turns: all of them once it ended, the lines spoken so far while it is live.
 pub fn turns(rec: &CallRecord) -> Vec<Turn> {
     let Some(started) = rec.started_at else {
         return Vec::new();
     };
+    let lines = spoken_lines(rec);
     match (rec.status, rec.ended_at) {
-        ("ended", Some(end)) => rec.script.turns(end.as_millisecond() - started.as_millisecond()),
-        _ => rec.script.turns(rec.script.natural_ms()),
+        ("ended", Some(end)) => spread(lines, end.as_millisecond() - started.as_millisecond()),
+        _ => {
+            let natural = natural_total(&lines);
+            spread(lines, natural)
+        }
+    }
+}
+
+/// `<base_url>/live/<id>/<leaf>`, a URL of the live call; `ws://` when `socket`.
+pub fn live_url(base_url: &str, id: &str, leaf: &str, socket: bool) -> String {
+    let base = if socket {
+        base_url.replacen("http", "ws", 1)
+    } else {
+        base_url.to_owned()
+    };
+    format!("{base}/live/{id}/{leaf}")
+}
+
+/// Whether the call went over a phone line (and pays for telephony).
+fn is_phone(rec: &CallRecord) -> bool {
+    rec.call_type.ends_with("PhoneCall")
+}
+
+/// The `TransportCost.provider` of the call.
+fn transport_provider(rec: &CallRecord) -> &'static str {
+    match rec.call_type {
+        "vapi.websocketCall" => "vapi.websocket",
+        "webCall" => "daily",
+        _ => "twilio",
     }
 }
 
@@ -68,7 +113,7 @@ pub fn costs(rec: &CallRecord, turns: &[Turn]) -> Costs {
             rec.script.persona as usize,
             turns,
             e.as_millisecond() - s.as_millisecond(),
-            rec.call_type != "webCall",
+            is_phone(rec),
         ),
         _ => Costs::default(),
     }
@@ -93,8 +138,8 @@ pub fn render(account: &VapiAccount, rec: &CallRecord, base_url: &str) -> Value 
         "type": rec.call_type,
         "status": rec.status,
         "monitor": {
-            "listenUrl": format!("{}/{}/listen", base_url.replacen("http", "ws", 1), rec.id),
-            "controlUrl": format!("{base_url}/{}/control", rec.id),
+            "listenUrl": live_url(base_url, &rec.id, "listen", true),
+            "controlUrl": live_url(base_url, &rec.id, "control", false),
         },
     });
     let map = doc.as_object_mut().expect("object");
@@ -143,7 +188,6 @@ pub fn render(account: &VapiAccount, rec: &CallRecord, base_url: &str) -> Value 
             }
             Value::Object(out)
         };
-        let phone = rec.call_type != "webCall";
         map.insert("cost".into(), json!(costs.cost()));
         map.insert("costBreakdown".into(), costs.breakdown());
         map.insert(
@@ -152,7 +196,7 @@ pub fn render(account: &VapiAccount, rec: &CallRecord, base_url: &str) -> Value 
                 &pick("model", &["provider", "model"]),
                 &pick("voice", &["provider", "voiceId", "model"]),
                 &pick("transcriber", &["provider", "model"]),
-                phone,
+                transport_provider(rec),
             ),
         );
         map.insert("analysis".into(), analysis(rec, &turns));
@@ -191,7 +235,7 @@ fn analysis(rec: &CallRecord, turns: &[Turn]) -> Value {
     if turns.is_empty() {
         return json!({"successEvaluation": "false"});
     }
-    let complete = turns.len() == full;
+    let complete = usize::from(rec.script.lines) == full;
     let summary = if complete {
         persona.summaries[rec.script.dialogue as usize].to_owned()
     } else {

@@ -1,4 +1,4 @@
-//! `/call`: list with filters (newest first), get, outbound create (then live), rename and delete.
+//! `/call`: list with filters (newest first), get, create (outbound phone or WebSocket, then live), rename and delete.
 
 use std::collections::HashMap;
 
@@ -11,16 +11,17 @@ use serde_json::{json, Map, Value};
 
 use super::assistants::check_assistant;
 use super::auth::Org;
-use super::call_doc::render;
+use super::call_doc::{live_url, render};
 use super::error::{VapiError, VapiResult};
 use super::fields::{CREATE_CALL, UPDATE_CALL};
 use super::query::ListQuery;
+use super::transport;
 use super::validate::{check, parse};
 use crate::app::AppState;
 use crate::ids;
 use crate::seed::dialogue::Script;
 use crate::seed::vapi::persona_of;
-use crate::state::{find, CallRecord};
+use crate::state::{find, CallRecord, Live, VapiAccount};
 use crate::time::now;
 
 /// Call routes.
@@ -73,6 +74,13 @@ async fn create_call(State(sim): State<AppState>, Org(org): Org, body: Bytes) ->
     if let Some(assistant) = fields.get("assistant") {
         check_assistant(assistant, super::fields::CREATE_ASSISTANT)?;
     }
+    let socket = match fields.get("transport").filter(|t| !t.is_null()) {
+        Some(transport) => transport::websocket_format(transport)?,
+        None => None,
+    };
+    if socket.is_some() {
+        transport::refuse_phone_fields(fields)?;
+    }
     let mut world = sim.world();
     let account = &world.vapi[org];
     let assistant_id = fields.get("assistantId").and_then(Value::as_str).map(str::to_owned);
@@ -90,6 +98,65 @@ async fn create_call(State(sim): State<AppState>, Org(org): Org, body: Bytes) ->
             ))
         }
     };
+    let (call_type, phone_number_id, number) = match socket {
+        Some(_) => ("vapi.websocketCall", None, None),
+        None => {
+            let (pid, number) = phone_leg(account, fields)?;
+            ("outboundPhoneCall", Some(pid), Some(number))
+        }
+    };
+    let mut request = Map::new();
+    for key in ["assistant", "assistantOverrides", "name", "customer", "schedulePlan"] {
+        if let Some(value) = fields.get(key) {
+            request.insert(key.into(), value.clone());
+        }
+    }
+    let id = ids::uuid(&mut world.rng);
+    if let Some(format) = socket {
+        let url = live_url(&sim.base_url, &id, "transport", true);
+        request.insert("transport".into(), transport::document(format, url));
+    }
+    let at = now();
+    let dialogue = usize::from(rand::Rng::random_bool(&mut world.rng, 0.3));
+    let record = CallRecord {
+        id: id.clone(),
+        call_type,
+        assistant_id,
+        phone_number_id,
+        customer_number: number,
+        created_at: at,
+        updated_at: at,
+        started_at: None,
+        ended_at: None,
+        status: "queued",
+        ended_reason: None,
+        script: Script {
+            persona: persona as u8,
+            dialogue: dialogue as u8,
+            lines: 0,
+            name: 0,
+            day: 1,
+            time: 2,
+        },
+        request,
+        live: Some(Box::new(Live {
+            socket,
+            driven: socket.is_none(),
+            ..Live::default()
+        })),
+    };
+    let account = &mut world.vapi[org];
+    account.calls.push(record);
+    let doc = render(account, account.calls.last().expect("pushed"), &sim.base_url);
+    drop(world);
+    if socket.is_none() {
+        super::live::spawn_phone(sim.clone(), org, id);
+    }
+    Ok((StatusCode::CREATED, Json(doc)))
+}
+
+/// The phone number id and the customer's number of an outbound phone call.
+fn phone_leg(account: &VapiAccount, fields: &Map<String, Value>) -> VapiResult<(String, String)> {
     let phone_number_id = fields.get("phoneNumberId").and_then(Value::as_str).map(str::to_owned);
     let Some(phone_number_id) = phone_number_id else {
         return Err(VapiError::bad_request("Need Either `phoneNumberId` Or `phoneNumber`."));
@@ -109,43 +176,7 @@ async fn create_call(State(sim): State<AppState>, Org(org): Org, body: Bytes) ->
             "Need Either `customer`, `customerId` Or `customers`.",
         ));
     };
-    let mut request = Map::new();
-    for key in ["assistant", "assistantOverrides", "name", "customer", "schedulePlan"] {
-        if let Some(value) = fields.get(key) {
-            request.insert(key.into(), value.clone());
-        }
-    }
-    let id = ids::uuid(&mut world.rng);
-    let at = now();
-    let dialogue = usize::from(rand::Rng::random_bool(&mut world.rng, 0.3));
-    let record = CallRecord {
-        id: id.clone(),
-        call_type: "outboundPhoneCall",
-        assistant_id,
-        phone_number_id: Some(phone_number_id),
-        customer_number: Some(number),
-        created_at: at,
-        updated_at: at,
-        started_at: None,
-        ended_at: None,
-        status: "queued",
-        ended_reason: None,
-        script: Script {
-            persona: persona as u8,
-            dialogue: dialogue as u8,
-            lines: 0,
-            name: 0,
-            day: 1,
-            time: 2,
-        },
-        request,
-    };
-    let account = &mut world.vapi[org];
-    account.calls.push(record);
-    let doc = render(account, account.calls.last().expect("pushed"), &sim.base_url);
-    drop(world);
-    super::live::spawn(sim.clone(), org, id);
-    Ok((StatusCode::CREATED, Json(doc)))
+    Ok((phone_number_id, number))
 }
 
 async fn update_call(

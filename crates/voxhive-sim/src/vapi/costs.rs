@@ -99,7 +99,7 @@ impl Costs {
     }
 
     /// `Call.costs[]`: one entry per component; their `cost`s add up to `Call.cost`.
-    pub fn items(&self, model: &Value, voice: &Value, transcriber: &Value, phone: bool) -> Value {
+    pub fn items(&self, model: &Value, voice: &Value, transcriber: &Value, transport: &str) -> Value {
         if self.total() == 0 {
             return json!([]);
         }
@@ -109,7 +109,7 @@ impl Costs {
                    "promptTokens": self.prompt_tokens / 4, "completionTokens": 60, "cost": usd(cost)})
         };
         json!([
-            {"type": "transport", "provider": if phone { "twilio" } else { "daily" }, "minutes": minutes, "cost": usd(self.transport)},
+            {"type": "transport", "provider": transport, "minutes": minutes, "cost": usd(self.transport)},
             {"type": "transcriber", "transcriber": transcriber, "minutes": minutes, "cost": usd(self.stt)},
             {"type": "model", "model": model, "promptTokens": self.prompt_tokens, "completionTokens": self.completion_tokens, "cost": usd(self.llm)},
             {"type": "voice", "voice": voice, "characters": self.tts_characters, "cost": usd(self.tts)},

@@ -49,6 +49,22 @@ impl VapiError {
             message: json!(format!("{what} not found")),
         }
     }
+
+    /// 404 for a live call that has already ended (live call control, the WebSocket transport).
+    pub fn call_ended() -> Self {
+        Self {
+            status: StatusCode::NOT_FOUND,
+            message: json!("Call has already ended."),
+        }
+    }
+
+    /// 409 for a request the resource's state does not allow.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::CONFLICT,
+            message: json!(message.into()),
+        }
+    }
 }
 
 /// An error with only a status, its reason phrase as message (used by fault injection).

@@ -164,6 +164,50 @@ pub const CREATE_CALL: &[Field] = &[
     f("customer", Obj, None, None, false),
 ];
 
+/// Fields of `VapiWebsocketTransport` (a `CreateCallDTO.transport`).
+pub const WEBSOCKET_TRANSPORT: &[Field] = &[
+    f("conversationType", Str, None, Some(&["voice"]), false),
+    f("provider", Str, None, Some(&["vapi.websocket"]), true),
+    f("audioFormat", Obj, None, None, false),
+];
+
+/// Fields of `AudioFormat`.
+pub const AUDIO_FORMAT: &[Field] = &[
+    f("sampleRate", Num, None, None, true),
+    f("format", Str, None, Some(&["pcm_s16le", "mulaw"]), true),
+    f("container", Str, None, Some(&["raw"]), false),
+];
+
+/// Fields of the live-call-control message `ClientInboundMessageControl`.
+pub const CONTROL_MESSAGE: &[Field] = &[
+    f("type", Str, None, Some(&["control"]), true),
+    f(
+        "control",
+        Str,
+        None,
+        Some(&[
+            "mute-assistant",
+            "unmute-assistant",
+            "mute-customer",
+            "unmute-customer",
+            "say-first-message",
+        ]),
+        true,
+    ),
+];
+
+/// Fields of the live-call-control message `ClientInboundMessageSay`.
+pub const SAY_MESSAGE: &[Field] = &[
+    f("type", Str, None, Some(&["say"]), false),
+    f("interruptAssistantEnabled", Bool, None, None, false),
+    f("content", Str, None, None, false),
+    f("endCallAfterSpoken", Bool, None, None, false),
+    f("interruptionsEnabled", Bool, None, None, false),
+];
+
+/// Fields of the live-call-control message `ClientInboundMessageEndCall`.
+pub const END_CALL_MESSAGE: &[Field] = &[f("type", Str, None, Some(&["end-call"]), true)];
+
 /// Top-level fields of `UpdateCallDTO`.
 pub const UPDATE_CALL: &[Field] = &[f("name", Str, Some(40), None, false)];
 
@@ -366,6 +410,11 @@ mod tests {
         ("UpdateTransferCallToolDTO", UPDATE_TRANSFER_CALL_TOOL),
         ("CreateApiRequestToolDTO", CREATE_API_REQUEST_TOOL),
         ("UpdateApiRequestToolDTO", UPDATE_API_REQUEST_TOOL),
+        ("VapiWebsocketTransport", WEBSOCKET_TRANSPORT),
+        ("AudioFormat", AUDIO_FORMAT),
+        ("ClientInboundMessageControl", CONTROL_MESSAGE),
+        ("ClientInboundMessageSay", SAY_MESSAGE),
+        ("ClientInboundMessageEndCall", END_CALL_MESSAGE),
     ];
 
     #[test]
@@ -395,6 +444,15 @@ mod tests {
                     "{dto}.{}",
                     field.name
                 );
+                if let Some(allowed) = field.one_of {
+                    let listed: Vec<&str> = schema["properties"][field.name]["enum"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .collect();
+                    assert_eq!(allowed, listed, "enum of {dto}.{}", field.name);
+                }
             }
         }
     }

@@ -5,6 +5,7 @@ mod assistants;
 mod auth;
 pub mod call_doc;
 mod calls;
+mod control;
 mod costs;
 pub mod error;
 pub mod fields;
@@ -13,8 +14,11 @@ mod live;
 mod phone_numbers;
 mod query;
 mod server_auth;
+mod server_messages;
 mod tools;
+mod transport;
 mod validate;
+mod ws_transport;
 
 use axum::Router;
 
@@ -29,4 +33,10 @@ pub fn router() -> Router<AppState> {
         .merge(files::router())
         .merge(tools::router())
         .merge(analytics::router())
+}
+
+/// Routes of live calls (`/live/{callId}/...`): call control and the WebSocket transport. Like Vapi's separate
+/// call-websocket host, they take no API key and are never faulted.
+pub fn live_router() -> Router<AppState> {
+    Router::new().merge(control::router()).merge(ws_transport::router())
 }

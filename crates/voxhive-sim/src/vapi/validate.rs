@@ -40,6 +40,20 @@ pub fn check<'a>(body: &'a Value, fields: &[Field]) -> VapiResult<&'a Map<String
     let Some(map) = body.as_object() else {
         return Err(VapiError::bad_request("Request body must be a JSON object"));
     };
+    problems(map, fields, "")
+}
+
+/// Checks the nested object at `path` (such as `transport.audioFormat`), naming the path in every message.
+pub fn check_at<'a>(value: &'a Value, fields: &[Field], path: &str) -> VapiResult<&'a Map<String, Value>> {
+    let Some(map) = value.as_object() else {
+        return Err(VapiError::validation(vec![format!(
+            "nested property {path} must be either object or array"
+        )]));
+    };
+    problems(map, fields, &format!("{path}."))
+}
+
+fn problems<'a>(map: &'a Map<String, Value>, fields: &[Field], prefix: &str) -> VapiResult<&'a Map<String, Value>> {
     let mut errors: Vec<String> = map
         .keys()
         .filter(|k| !fields.iter().any(|f| f.name == k.as_str()))
@@ -74,7 +88,9 @@ pub fn check<'a>(body: &'a Value, fields: &[Field]) -> VapiResult<&'a Map<String
     if errors.is_empty() {
         Ok(map)
     } else {
-        Err(VapiError::validation(errors))
+        Err(VapiError::validation(
+            errors.into_iter().map(|e| format!("{prefix}{e}")).collect(),
+        ))
     }
 }
 
@@ -91,7 +107,7 @@ pub fn require_nested(map: &Map<String, Value>, field: &str, required: &[&str], 
 
 #[cfg(test)]
 mod tests {
-    use super::super::fields::CREATE_ASSISTANT;
+    use super::super::fields::{AUDIO_FORMAT, CREATE_ASSISTANT};
     use super::*;
     use serde_json::json;
 
@@ -102,5 +118,16 @@ mod tests {
         assert!(err.contains("property colour should not exist"));
         assert!(err.contains("name must be a string"));
         assert!(err.contains("firstMessageMode must be one of the following values"));
+    }
+
+    #[test]
+    fn nested_problems_name_their_path() {
+        let body = json!({"format": "opus", "sampleRate": 8000, "bitrate": 1});
+        let err = format!(
+            "{:?}",
+            check_at(&body, AUDIO_FORMAT, "transport.audioFormat").unwrap_err()
+        );
+        assert!(err.contains("transport.audioFormat.property bitrate should not exist"));
+        assert!(err.contains("transport.audioFormat.format must be one of the following values: pcm_s16le, mulaw"));
     }
 }

@@ -1,9 +1,13 @@
 //! Starting a simulator for a test and talking to it.
 
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::Value;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{json, Value};
 use voxhive_sim::{start, SimConfig, SimHandle, Sizes};
 
 /// A fixed end of history, so that tests do not depend on the day they run.
@@ -63,6 +67,32 @@ impl TestSim {
             .bearer_auth(self.vapi_key())
     }
 
+    /// `GET /call/{id}` with the first organisation's key.
+    pub async fn vapi_call(&self, id: &str) -> Value {
+        let (status, call) = send(self.vapi(reqwest::Method::GET, &format!("/call/{id}"))).await;
+        assert_eq!(status, 200, "GET /call/{id}: {call}");
+        call
+    }
+
+    /// `POST /live/{id}/control`, without a key as Vapi's default `controlAuthenticationEnabled: false` allows.
+    pub async fn control(&self, id: &str, body: Value) -> (u16, Value) {
+        let url = format!("{}/live/{id}/control", self.handle.base_url());
+        send(self.http.post(url).json(&body)).await
+    }
+
+    /// Points the first assistant's server URL at `url` and returns the assistant's id.
+    pub async fn assistant_reporting_to(&self, url: &str) -> String {
+        let (_, assistants) = send(self.vapi(reqwest::Method::GET, "/assistant")).await;
+        let id = assistants[0]["id"].as_str().expect("an assistant").to_owned();
+        let server = json!({"server": {"url": url}});
+        send(
+            self.vapi(reqwest::Method::PATCH, &format!("/assistant/{id}"))
+                .json(&server),
+        )
+        .await;
+        id
+    }
+
     /// An ElevenLabs request with the first workspace's key.
     pub fn el(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.http
@@ -98,4 +128,38 @@ where
         assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+/// What a webhook receiver got: headers and JSON body of each POST, in order.
+pub type Inbox = Arc<Mutex<Vec<(HeaderMap, Value)>>>;
+
+/// A webhook receiver on a free port; returns its URL and what it received.
+pub async fn receiver() -> (String, Inbox) {
+    let inbox: Inbox = Arc::default();
+    let store = inbox.clone();
+    let app = Router::new().route(
+        "/hook",
+        post(move |headers: HeaderMap, Json(body): Json<Value>| {
+            let store = store.clone();
+            async move {
+                store.lock().unwrap().push((headers, body));
+                Json(json!({}))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, inbox)
+}
+
+/// The Vapi server messages (`body.message`) of `kind` a receiver got so far.
+pub fn server_messages(inbox: &Inbox, kind: &str) -> Vec<Value> {
+    inbox
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, body)| body["message"].clone())
+        .filter(|m| m["type"] == kind)
+        .collect()
 }

@@ -1,38 +1,11 @@
 //! Live calls: a Vapi outbound call reports to the assistant's server URL; an ElevenLabs outbound call
 //! ends with a signed post-call webhook.
 
-use std::sync::{Arc, Mutex};
-
-use axum::http::HeaderMap;
-use axum::routing::post;
-use axum::{Json, Router};
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::helpers::{eventually, send, small_config, spawn_sim};
+use crate::helpers::{eventually, receiver, send, small_config, spawn_sim};
 use crate::schema::{assert_component, Api};
-
-type Inbox = Arc<Mutex<Vec<(HeaderMap, Value)>>>;
-
-/// A webhook receiver on a free port; returns its URL and what it received.
-async fn receiver() -> (String, Inbox) {
-    let inbox: Inbox = Arc::default();
-    let store = inbox.clone();
-    let app = Router::new().route(
-        "/hook",
-        post(move |headers: HeaderMap, Json(body): Json<Value>| {
-            let store = store.clone();
-            async move {
-                store.lock().unwrap().push((headers, body));
-                Json(json!({}))
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, inbox)
-}
 
 #[tokio::test]
 async fn a_vapi_outbound_call_goes_live_and_reports_to_the_server_url() {

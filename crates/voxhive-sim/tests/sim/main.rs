@@ -7,5 +7,7 @@ mod determinism;
 mod faults;
 mod helpers;
 mod live_calls;
+mod live_control;
 mod rejections;
 mod schema;
+mod websocket_calls;

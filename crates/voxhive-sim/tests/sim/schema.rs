@@ -44,7 +44,8 @@ fn pattern(text: &str) -> Option<String> {
 }
 
 /// OpenAPI 3.0 schema to JSON Schema 2020-12: `nullable`, item enums on arrays, `oneOf` as `anyOf`,
-/// boolean exclusive bounds, and no `example`, `xml` or `discriminator`.
+/// boolean exclusive bounds, and no `example`, `xml` or `discriminator`. A string enum typed `object` (a slip in
+/// the document, e.g. `AudioFormat.format`) is left to its enum.
 pub fn convert(value: &Value) -> Value {
     match value {
         Value::Array(items) => Value::Array(items.iter().map(convert).collect()),
@@ -65,6 +66,13 @@ pub fn convert(value: &Value) -> Value {
                         out.insert(key.clone(), convert(v));
                     }
                 }
+            }
+            let string_enum = out
+                .get("enum")
+                .and_then(Value::as_array)
+                .is_some_and(|values| values.iter().all(Value::is_string));
+            if out.get("type") == Some(&json!("object")) && string_enum {
+                out.remove("type");
             }
             if out.get("type") == Some(&json!("array")) {
                 if let Some(values) = out.remove("enum") {
