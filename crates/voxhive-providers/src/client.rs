@@ -125,6 +125,15 @@ pub trait ProviderClient: Send + Sync {
         })
     }
 
+    /// Sends a live call a control message (Vapi's `monitor.controlUrl`: `say`, `control`
+    /// mute / unmute, `end-call`). Providers without live control do not offer it.
+    async fn control_call(&self, _call_id: &str, _message: &Value) -> Result<(), ProviderError> {
+        Err(ProviderError::Unsupported {
+            provider: self.kind(),
+            operation: "controlling a live call".into(),
+        })
+    }
+
     /// Points the provider's call events at `url` (VoxHive's receiver for this connection) and
     /// returns the secret the provider will sign them with; `None` when the provider leaves the
     /// secret to VoxHive (Vapi: it goes in the assistants' server settings).

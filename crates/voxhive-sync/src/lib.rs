@@ -16,6 +16,7 @@ mod phone_numbers;
 mod remote;
 pub mod retention;
 mod status;
+mod test_calls;
 mod tools;
 mod validate;
 pub mod webhook_test;
@@ -34,7 +35,7 @@ pub use jobs::{
 };
 pub use knowledge::{
     accepted_types, add_knowledge_document, attached_file_ids, check_upload, delete_knowledge_file,
-    read_knowledge_file, reread_knowledge_file, refresh_knowledge_files, size_limit, size_limit_text, tool_file_ids,
+    read_knowledge_file, refresh_knowledge_files, reread_knowledge_file, size_limit, size_limit_text, tool_file_ids,
     upload_knowledge_file, with_file, DocumentSource, SizeLimit, UPLOAD_CAP_BYTES,
 };
 pub use phone_numbers::{
@@ -43,6 +44,10 @@ pub use phone_numbers::{
 };
 pub use remote::{audited_push, local_document, pull, push, save_local, PullOutcome, PushOutcome};
 pub use status::SyncStatus;
+pub use test_calls::{
+    read_live_call, start_test_call, test_call_body, CallAction, LiveCall, StartedCall, TestAssistant, TestTransport,
+    BROWSER_SAMPLE_RATE,
+};
 pub use tools::{
     attached_tool_ids, check_tool_document, create_tool, delete_tool, read_tool, refresh_tools, update_tool, with_tool,
     writable as writable_tool,

@@ -61,6 +61,11 @@ static ASSETS: &[Asset] = &[
         body: include_bytes!("../assets/knowledge.js"),
     },
     Asset {
+        name: "test_call.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/test_call.js"),
+    },
+    Asset {
         name: "favicon.svg",
         mime: "image/svg+xml",
         body: include_bytes!("../assets/favicon.svg"),
@@ -84,6 +89,8 @@ pub struct AssetUrls {
     pub analytics_js: String,
     /// The Knowledge Base's uploader and status poller.
     pub knowledge_js: String,
+    /// A test call's live view, controls and browser audio.
+    pub test_call_js: String,
 }
 
 fn version(body: &[u8]) -> String {
@@ -109,6 +116,7 @@ pub fn urls() -> &'static AssetUrls {
             usage_js: url("usage.js"),
             analytics_js: url("analytics.js"),
             knowledge_js: url("knowledge.js"),
+            test_call_js: url("test_call.js"),
         }
     })
 }

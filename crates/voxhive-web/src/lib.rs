@@ -23,6 +23,7 @@ mod phone_numbers;
 mod provider_resources;
 mod server_urls;
 mod state;
+mod test_calls;
 mod tools;
 mod views;
 mod webhooks;

@@ -47,7 +47,8 @@ pub(crate) enum Body<'a> {
 #[derive(Debug, Clone)]
 pub(crate) struct Request<'a> {
     pub method: Method,
-    /// Path under the base URL, starting with `/`.
+    /// Path under the base URL, starting with `/`; or, for a URL the provider handed out (a
+    /// live call's control URL), the whole URL, sent without the account's key.
     pub path: String,
     pub query: Vec<(&'static str, String)>,
     pub body: Body<'a>,
@@ -164,6 +165,12 @@ impl Http {
         }
     }
 
+    /// Whether `url` may be called as a URL this provider handed out: over HTTPS, or over plain
+    /// HTTP only when the provider itself is (a local simulator).
+    pub fn may_call(&self, url: &str) -> bool {
+        url.starts_with("https://") || (url.starts_with("http://") && self.base_url.starts_with("http://"))
+    }
+
     /// A transport sending `Authorization: Bearer <key>`.
     pub fn bearer(config: &ClientConfig) -> Self {
         Self::new(config, AUTHORIZATION, "Bearer ")
@@ -225,11 +232,14 @@ impl Http {
         request: &Request<'_>,
         (header, value): &(HeaderName, HeaderValue),
     ) -> Result<Answer, Failure> {
-        let url = format!("{}{}", self.base_url, request.path);
-        let mut builder = self
-            .client
-            .request(request.method.clone(), url)
-            .header(header, value.clone());
+        let absolute = request.path.starts_with("https://") || request.path.starts_with("http://");
+        let mut builder = if absolute {
+            self.client.request(request.method.clone(), &request.path)
+        } else {
+            self.client
+                .request(request.method.clone(), format!("{}{}", self.base_url, request.path))
+                .header(header, value.clone())
+        };
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
         }

@@ -142,6 +142,25 @@ impl ProviderClient for VapiClient {
         self.doc(resource, body)
     }
 
+    async fn control_call(&self, call_id: &str, message: &Value) -> Result<(), ProviderError> {
+        let call = self.get(Resource::Calls, call_id).await?;
+        let url = call
+            .doc
+            .pointer("/monitor/controlUrl")
+            .and_then(Value::as_str)
+            .filter(|url| self.http.may_call(url))
+            .ok_or_else(|| ProviderError::Unsupported {
+                provider: ProviderKind::Vapi,
+                operation:
+                    "controlling this call (it has no control URL: its assistant's monitorPlan turns control off)"
+                        .into(),
+            })?;
+        let request = Request::new(Method::POST, url.to_owned())
+            .body(Body::Json(message))
+            .target("live call", call_id);
+        self.http.send(&request).await.map(drop)
+    }
+
     async fn create(&self, resource: Resource, body: &Value) -> Result<RemoteDoc, ProviderError> {
         if resource == Resource::Files {
             return Err(ProviderError::Unsupported {

@@ -106,16 +106,21 @@ pub fn transcript(turns: &[Turn]) -> String {
         .join("\n")
 }
 
-/// Costs of an ended call.
+/// Costs of an ended call, or of an in-progress call so far (its running cost).
 pub fn costs(rec: &CallRecord, turns: &[Turn]) -> Costs {
-    match (rec.status, rec.started_at, rec.ended_at) {
-        ("ended", Some(s), Some(e)) => Costs::of(
+    let until = match (rec.status, rec.ended_at) {
+        ("ended", Some(e)) => e,
+        ("in-progress", _) => crate::time::now(),
+        _ => return Costs::default(),
+    };
+    match rec.started_at {
+        Some(s) => Costs::of(
             rec.script.persona as usize,
             turns,
-            e.as_millisecond() - s.as_millisecond(),
+            until.as_millisecond() - s.as_millisecond(),
             is_phone(rec),
         ),
-        _ => Costs::default(),
+        None => Costs::default(),
     }
 }
 
@@ -176,6 +181,11 @@ pub fn render(account: &VapiAccount, rec: &CallRecord, base_url: &str) -> Value 
     if !messages.is_empty() {
         map.insert("messages".into(), json!(messages));
         map.insert("artifact".into(), artifact(rec, &turns, messages, base_url));
+    }
+    if rec.status == "in-progress" {
+        let running = costs(rec, &turns);
+        map.insert("cost".into(), json!(running.cost()));
+        map.insert("costBreakdown".into(), running.breakdown());
     }
     if rec.status == "ended" {
         let costs = costs(rec, &turns);

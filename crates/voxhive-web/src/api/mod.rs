@@ -9,6 +9,7 @@ mod files;
 mod jobs;
 mod me;
 mod phone_numbers;
+mod test_calls;
 mod tools;
 mod usage;
 mod webhooks;
@@ -43,6 +44,9 @@ pub fn router() -> Router<AppState> {
         )
         .route("/connections/{id}/webhook/rotate", post(webhooks::rotate_webhook))
         .route("/webhooks/test", post(webhooks::test_webhook))
+        .route("/test-calls", post(test_calls::start_test_call))
+        .route("/test-calls/{id}", get(test_calls::show_test_call))
+        .route("/calls/{id}/control", post(test_calls::control_call))
         .route("/webhooks/deliveries", get(webhooks::list_deliveries))
         .route(
             "/assistants",
@@ -121,6 +125,9 @@ pub fn router() -> Router<AppState> {
         webhooks::rotate_webhook,
         webhooks::set_webhook_secret,
         webhooks::test_webhook,
+        test_calls::start_test_call,
+        test_calls::show_test_call,
+        test_calls::control_call,
         webhooks::list_deliveries,
         assistants::list_assistants,
         assistants::create_assistant,

@@ -14,6 +14,7 @@ mod phone_numbers;
 mod providers;
 mod start;
 mod team;
+mod test_calls;
 mod tokens;
 mod tools;
 mod usage;
@@ -89,6 +90,11 @@ pub fn router() -> Router<AppState> {
         .route("/webhooks", get(webhooks::show_webhooks))
         .route("/webhooks/test", post(webhooks::send_test))
         .route("/webhooks/events/{id}", get(webhooks::show_event_body))
+        .route("/test-calls", post(test_calls::start_test_call))
+        .route("/test-calls/new", get(test_calls::show_new_test_call))
+        .route("/test-calls/{id}", get(test_calls::show_test_call))
+        .route("/test-calls/{id}/events", get(test_calls::test_call_events))
+        .route("/test-calls/{id}/control", post(test_calls::control_test_call))
         .route("/calls", get(calls::show_calls))
         .route("/calls/export.csv", get(calls::export_calls))
         .route("/calls/{id}", get(call_detail::show_call))

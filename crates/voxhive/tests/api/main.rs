@@ -22,6 +22,7 @@ mod phone_numbers;
 mod recordings;
 mod roles;
 mod secrets;
+mod test_calls;
 mod tools;
 mod usage;
 mod webhook_tests;

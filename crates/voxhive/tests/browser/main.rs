@@ -16,6 +16,7 @@ mod calls;
 mod checks;
 mod knowledge;
 mod phone_numbers;
+mod test_calls;
 mod tools;
 mod usage;
 mod webdriver;

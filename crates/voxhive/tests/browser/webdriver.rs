@@ -196,6 +196,11 @@ impl Browser {
             "--disable-background-networking".into(),
             "--disable-component-update".into(),
             "--disable-sync".into(),
+            // Test calls: a fake microphone (a beep), granted without asking, and audio that
+            // may play before the page is touched.
+            "--use-fake-device-for-media-stream".into(),
+            "--use-fake-ui-for-media-stream".into(),
+            "--autoplay-policy=no-user-gesture-required".into(),
             format!("--user-data-dir={}", profile.path().display()),
             "--window-size=1280,900".into(),
         ];

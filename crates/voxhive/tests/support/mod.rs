@@ -319,6 +319,18 @@ pub async fn spawn_sim() -> voxhive_sim::SimHandle {
         .expect("simulator starts")
 }
 
+/// A simulator whose live calls move one line every `step` (test calls).
+pub async fn spawn_live_sim(step: std::time::Duration) -> voxhive_sim::SimHandle {
+    let mut config = voxhive_sim::SimConfig::default();
+    config.sizes.assistants_per_org = 2;
+    config.sizes.calls = 10;
+    config.sizes.days = 7;
+    config.live_step = step;
+    voxhive_sim::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("simulator starts")
+}
+
 /// A finished ElevenLabs conversation of the simulator (one with a recording), as its list shows it.
 pub async fn finished_conversation(sim: &voxhive_sim::SimHandle) -> serde_json::Value {
     let list: serde_json::Value = client()
