@@ -134,6 +134,16 @@ pub trait ProviderClient: Send + Sync {
         })
     }
 
+    /// The account-wide URL the provider sends call events to, where it has one it shows
+    /// (ElevenLabs' post-call webhook); `None` when none is set. Vapi's organisation server URL
+    /// is not in its API.
+    async fn account_webhook_url(&self) -> Result<Option<String>, ProviderError> {
+        Err(ProviderError::Unsupported {
+            provider: self.kind(),
+            operation: "reading the organisation's server URL (it is set in the provider's dashboard)".into(),
+        })
+    }
+
     /// Points the provider's call events at `url` (VoxHive's receiver for this connection) and
     /// returns the secret the provider will sign them with; `None` when the provider leaves the
     /// secret to VoxHive (Vapi: it goes in the assistants' server settings).

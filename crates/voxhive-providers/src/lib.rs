@@ -18,6 +18,7 @@ mod kind;
 mod pager;
 mod resource;
 pub mod schema;
+mod secret_keeping;
 mod vapi;
 mod views;
 mod writable;
@@ -32,6 +33,7 @@ pub use error::ProviderError;
 pub use kind::{ProviderKind, UnknownProvider};
 pub use pager::Pager;
 pub use resource::Resource;
+pub use secret_keeping::{keeping_secret, SECRET_PLACEHOLDER};
 pub use views::{AssistantView, CallView};
 
 /// The client for the provider and account of `config`.

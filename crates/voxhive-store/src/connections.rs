@@ -20,6 +20,8 @@ pub struct Connection {
     pub usd_per_credit_nano: Option<i64>,
     pub last_verified_at: Option<Millis>,
     pub created_at: Millis,
+    /// The secret VoxHive's receiver checks deliveries with, sealed; `None` until made.
+    pub webhook_secret_sealed: Option<String>,
 }
 
 /// A connection to create.
@@ -35,7 +37,7 @@ pub struct NewConnection<'a> {
 }
 
 const COLUMNS: &str = "id, workspace_id, provider, label, base_url, api_key_sealed, key_last4, \
-    usd_per_credit_nano, last_verified_at, created_at";
+    usd_per_credit_nano, last_verified_at, created_at, webhook_secret_sealed";
 
 impl Store {
     /// Stores a connection that was just verified; `Duplicate` when the label is taken.

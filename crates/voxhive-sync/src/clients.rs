@@ -1,9 +1,10 @@
-//! Provider clients for stored connections: the sealed key opened with the master key.
+//! Provider clients for stored connections: the sealed key opened with the master key, and a
+//! Vapi connection's webhook secret kept out of the documents the client hands back.
 
 use std::sync::Arc;
 
 use voxhive_core::crypto::MasterKey;
-use voxhive_providers::{build_client, ClientConfig, ProviderClient, ProviderKind};
+use voxhive_providers::{build_client, keeping_secret, ClientConfig, ProviderClient, ProviderKind};
 use voxhive_store::Connection;
 
 use crate::SyncError;
@@ -20,5 +21,19 @@ pub fn connection_client(
     let key = master_key
         .open(&connection.api_key_sealed)
         .map_err(|e| SyncError::Connection(format!("the key of \"{}\" cannot be opened: {e}", connection.label)))?;
-    Ok(build_client(ClientConfig::new(kind, key, connection.base_url.clone())))
+    let client = build_client(ClientConfig::new(kind, key, connection.base_url.clone()));
+    // Vapi sends the receiver's secret back in documents of what points at VoxHive: kept out of
+    // VoxHive's copies (ElevenLabs never echoes its webhook secret).
+    match (&connection.webhook_secret_sealed, kind) {
+        (Some(sealed), ProviderKind::Vapi) => {
+            let secret = master_key.open(sealed).map_err(|e| {
+                SyncError::Connection(format!(
+                    "the webhook secret of \"{}\" cannot be opened: {e}",
+                    connection.label
+                ))
+            })?;
+            Ok(keeping_secret(client, secret))
+        }
+        _ => Ok(client),
+    }
 }

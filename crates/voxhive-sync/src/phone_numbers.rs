@@ -158,6 +158,9 @@ pub struct NumberEdit {
     /// A Vapi squad id, kept as it is.
     pub squad: Option<Option<String>>,
     pub server_url: Option<Option<String>>,
+    /// The whole `server` object (Vapi: url with headers or a credential); set, it is sent as it
+    /// is, in place of `server_url`.
+    pub server: Option<Value>,
 }
 
 /// A refusal of one field of a request, before anything is sent to the provider.
@@ -276,6 +279,15 @@ pub fn edit_body(kind: ProviderKind, edit: &NumberEdit) -> Result<Value, SyncErr
             url.as_ref().map_or(Value::Null, |url| json!({"url": url})),
         );
     }
+    if let Some(server) = &edit.server {
+        if kind == ProviderKind::ElevenLabs {
+            return Err(refused(
+                "/server_url",
+                "ElevenLabs numbers have no server URL: ElevenLabs sends its webhooks to the workspace's URL".into(),
+            ));
+        }
+        body.insert("server".into(), server.clone());
+    }
     Ok(Value::Object(body))
 }
 
@@ -374,6 +386,7 @@ mod tests {
             assistant: Some(None),
             squad: None,
             server_url: Some(Some("https://x.test/hook".into())),
+            server: None,
         };
         assert_eq!(
             edit_body(ProviderKind::Vapi, &edit).unwrap(),

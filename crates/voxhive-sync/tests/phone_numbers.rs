@@ -112,6 +112,7 @@ async fn vapi_numbers_are_bought_imported_assigned_and_released_at_the_provider_
         assistant: Some(Some(assistant.clone())),
         squad: None,
         server_url: Some(Some("https://hooks.example.com/vapi".into())),
+        server: None,
     };
     edit_phone_number(&store, client.as_ref(), &bought, &edit)
         .await

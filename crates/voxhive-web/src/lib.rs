@@ -20,6 +20,7 @@ mod ops;
 mod pages;
 mod period;
 mod phone_numbers;
+mod pointing;
 mod provider_resources;
 mod server_urls;
 mod state;

@@ -193,6 +193,7 @@ pub async fn change(
         assistant,
         squad: trimmed(change.squad_id),
         server_url: trimmed(change.server_url),
+        server: None,
     };
     let connection = connections::find(state, workspace_id, number.connection_id).await?;
     let client = client_for(state, &connection)?;

@@ -1,10 +1,12 @@
-//! Every server URL in use in a workspace: each connection's VoxHive receiver, each assistant's
+//! Every server URL in use in a workspace: each connection's VoxHive receiver, each ElevenLabs
+//! workspace's post-call webhook (read from the provider), each assistant's
 //! server URL (from its local document) with the events it is sent, each phone number's, each
 //! tool's.
 
 use serde_json::Value;
 use voxhive_store::{AssistantFilter, Connection};
 
+use crate::connections::client_for;
 use crate::error::AppResult;
 use crate::webhooks::secrets::receiver_url;
 use crate::AppState;
@@ -29,6 +31,8 @@ pub const VAPI_DEFAULT_EVENTS: [&str; 11] = [
 pub enum Owner {
     /// A connection's own receiver in VoxHive.
     Receiver,
+    /// The provider account's own default (ElevenLabs' post-call webhook).
+    AccountDefault,
     Assistant,
     PhoneNumber,
     Tool,
@@ -38,6 +42,7 @@ impl Owner {
     pub fn label(self) -> &'static str {
         match self {
             Owner::Receiver => "VoxHive receiver",
+            Owner::AccountDefault => "Workspace default",
             Owner::Assistant => "Assistant",
             Owner::PhoneNumber => "Phone number",
             Owner::Tool => "Tool",
@@ -63,6 +68,11 @@ pub struct ServerUrl {
     pub default_events: bool,
     /// Whether the URL is one of this workspace's VoxHive receivers.
     pub own: bool,
+    /// Why the URL could not be read from the provider, for an account default.
+    pub problem: Option<String>,
+    /// What the Webhooks page can point elsewhere (`assistant:ID`, `number:ID`): Vapi's
+    /// assistants and numbers.
+    pub target: Option<String>,
 }
 
 /// An assistant document's server URL and the events it is sent: Vapi's `server.url` (or the
@@ -116,6 +126,32 @@ pub async fn in_use(state: &AppState, workspace_id: i64, connection_id: Option<i
             url,
             events,
             default_events: false,
+            target: None,
+            problem: None,
+        });
+    }
+    for connection in connections.iter().filter(|c| c.provider == "elevenlabs") {
+        let read = match client_for(state, connection) {
+            Ok(client) => client.account_webhook_url().await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        let (url, problem) = match read {
+            Ok(Some(url)) => (url, None),
+            Ok(None) => continue,
+            Err(e) => (String::new(), Some(e)),
+        };
+        urls.push(ServerUrl {
+            owner: Owner::AccountDefault,
+            name: connection.label.clone(),
+            href: "/settings/providers".to_owned(),
+            connection_label: connection.label.clone(),
+            provider: connection.provider.clone(),
+            own: own(&url),
+            url,
+            events: vec!["post_call_transcription".to_owned()],
+            default_events: false,
+            target: None,
+            problem,
         });
     }
     let filter = AssistantFilter {
@@ -140,6 +176,8 @@ pub async fn in_use(state: &AppState, workspace_id: i64, connection_id: Option<i
                 url,
                 events,
                 default_events,
+                target: (assistant.provider == "vapi").then(|| format!("assistant:{}", assistant.id)),
+                problem: None,
             });
         }
     }
@@ -155,6 +193,8 @@ pub async fn in_use(state: &AppState, workspace_id: i64, connection_id: Option<i
                 url,
                 events: Vec::new(),
                 default_events: true,
+                target: (number.provider == "vapi").then(|| format!("number:{}", number.id)),
+                problem: None,
             });
         }
     }
@@ -177,6 +217,8 @@ pub async fn in_use(state: &AppState, workspace_id: i64, connection_id: Option<i
                 url,
                 events,
                 default_events: false,
+                target: None,
+                problem: None,
             });
         }
     }

@@ -210,6 +210,10 @@ impl ProviderClient for ElevenLabsClient {
         self.create_then_get(Resource::Files, request, "id").await
     }
 
+    async fn account_webhook_url(&self) -> Result<Option<String>, ProviderError> {
+        webhooks::post_call_url(&self.http).await
+    }
+
     async fn file_content(&self, id: &str) -> Result<FileContent, ProviderError> {
         let path = format!("{}/{}/content", DOCUMENTS.path, segment(id));
         let request = Request::new(Method::GET, path).target("knowledge-base document", id);

@@ -37,3 +37,23 @@ pub(super) async fn register(http: &Http, url: &str, name: &str) -> Result<Optio
         .await?;
     Ok(Some(secret.to_owned()))
 }
+
+/// The URL the workspace's post-call webhooks go to: the settings' `post_call_webhook_id` among
+/// the workspace's webhooks; `None` when none is set (or it is disabled).
+pub(super) async fn post_call_url(http: &Http) -> Result<Option<String>, ProviderError> {
+    let settings = http.send(&Request::new(Method::GET, SETTINGS.into())).await?.json(EL)?;
+    let Some(id) = settings
+        .pointer("/webhooks/post_call_webhook_id")
+        .and_then(Value::as_str)
+    else {
+        return Ok(None);
+    };
+    let listed = http.send(&Request::new(Method::GET, WEBHOOKS.into())).await?.json(EL)?;
+    Ok(listed["webhooks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|w| w["webhook_id"].as_str() == Some(id) && !w["is_disabled"].as_bool().unwrap_or(false))
+        .and_then(|w| w["webhook_url"].as_str())
+        .map(str::to_owned))
+}

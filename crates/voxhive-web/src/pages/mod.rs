@@ -89,6 +89,7 @@ pub fn router() -> Router<AppState> {
         .route("/phone-numbers/{id}/release", post(phone_numbers::release_number))
         .route("/webhooks", get(webhooks::show_webhooks))
         .route("/webhooks/test", post(webhooks::send_test))
+        .route("/webhooks/point", post(webhooks::point_server))
         .route("/webhooks/events/{id}", get(webhooks::show_event_body))
         .route("/test-calls", post(test_calls::start_test_call))
         .route("/test-calls/new", get(test_calls::show_new_test_call))

@@ -18,6 +18,7 @@ use crate::auth::Auth;
 use crate::delivery_tests::{self, headers_of, TestAsk};
 use crate::error::{AppError, AppResult};
 use crate::form::Form;
+use crate::pointing;
 use crate::server_urls::{self, ServerUrl};
 use crate::views::{capitalized, zone_of, Page, Shell};
 use crate::AppState;
@@ -69,6 +70,8 @@ pub struct WebhooksPage {
     elevenlabs_events: Vec<EventChoice>,
     /// Showing the tests of this URL only.
     tests_url: Option<String>,
+    /// What can be pointed at a server URL: (`assistant:ID` or `number:ID`, label).
+    targets: Vec<(String, String)>,
 }
 
 /// The page's query: a URL to prefill the test form with and to show the tests of.
@@ -158,7 +161,9 @@ pub async fn show_webhooks(
         .map(|d| received_row(d, &zone))
         .collect();
     let chosen = query.event.unwrap_or_else(|| "vapi:end-of-call-report".to_owned());
+    let targets = point_targets(&state, ws, shell.active_connection).await?;
     Ok(Page(WebhooksPage {
+        targets,
         urls,
         tests,
         received,
@@ -168,6 +173,94 @@ pub async fn show_webhooks(
         tests_url,
         shell,
     }))
+}
+
+/// The Vapi assistants and numbers in scope, for the point form.
+async fn point_targets(state: &AppState, ws: i64, connection_id: Option<i64>) -> AppResult<Vec<(String, String)>> {
+    let filter = voxhive_store::AssistantFilter {
+        connection_id,
+        ..voxhive_store::AssistantFilter::default()
+    };
+    let mut targets: Vec<(String, String)> = state
+        .store
+        .assistants(ws, &filter)
+        .await?
+        .into_iter()
+        .filter(|a| a.provider == "vapi")
+        .map(|a| (format!("assistant:{}", a.id), format!("Assistant · {}", a.name)))
+        .collect();
+    targets.extend(
+        crate::phone_numbers::list(state, ws, connection_id)
+            .await?
+            .into_iter()
+            .filter(|n| n.provider == "vapi")
+            .map(|n| {
+                (
+                    format!("number:{}", n.id),
+                    format!("Number · {}", crate::phone_numbers::shown(&n)),
+                )
+            }),
+    );
+    Ok(targets)
+}
+
+/// The point form: what, and where (`voxhive`, or `url` with a secret or credential).
+#[derive(Deserialize)]
+pub struct PointForm {
+    #[serde(default)]
+    target: String,
+    #[serde(default)]
+    destination: String,
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    secret: String,
+    #[serde(default)]
+    credential_id: String,
+}
+
+pub async fn point_server(
+    auth: Auth,
+    State(state): State<AppState>,
+    Form(form): Form<PointForm>,
+) -> AppResult<Response> {
+    auth.require(Permission::Edit)?;
+    let pointed = async {
+        let target = pointing::Target::parse(&form.target)?;
+        let optional = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        let destination = if form.destination == "url" {
+            pointing::Destination::Url {
+                url: form.url.trim().to_owned(),
+                secret: optional(&form.secret),
+                credential_id: optional(&form.credential_id),
+            }
+        } else {
+            pointing::Destination::VoxHive
+        };
+        pointing::point(&state, auth.workspace_id(), auth.user_id(), target, &destination).await
+    }
+    .await;
+    match pointed {
+        Ok(done) if done.needs_push => Ok(redirect_with_flash(
+            &state,
+            &done.href,
+            "success",
+            format!(
+                "Pointed {} at the new server URL as a local change: review and push it to Vapi.",
+                done.name
+            ),
+            None,
+        )),
+        Ok(done) => Ok(redirect_with_flash(
+            &state,
+            PATH,
+            "success",
+            format!("Pointed {} at the new server URL at Vapi.", done.name),
+            None,
+        )),
+        Err(AppError::NotFound) => Err(AppError::NotFound),
+        Err(err) => super::refused(&state, PATH, err),
+    }
 }
 
 /// The test delivery form.

@@ -110,7 +110,7 @@ async fn receive(
         connection_id: target.connection_id,
         received_at: now_ms(),
         kind: event_kind(kind, &document).to_owned(),
-        body: text.to_owned(),
+        body: concealed(&state, &target, kind, text),
         rejection: rejection.clone(),
     };
     let stored = state.webhook_writer.record(delivery).await;
@@ -149,6 +149,23 @@ fn check(
         ProviderKind::ElevenLabs => verify::elevenlabs(headers, body, &secret, now),
     };
     Ok(verdict.err())
+}
+
+/// The body to keep: for Vapi, with the connection's secret (which Vapi echoes in the
+/// `X-Vapi-Secret` header of the assistant or number in the message) replaced by the placeholder
+/// VoxHive's copies of documents hold, so the event log never shows it.
+fn concealed(state: &AppState, target: &WebhookTarget, kind: ProviderKind, text: &str) -> String {
+    let secret = match (&target.secret_sealed, kind) {
+        (Some(sealed), ProviderKind::Vapi) => state.master_key.open(sealed).ok(),
+        _ => None,
+    };
+    match secret.filter(|s| !s.is_empty()) {
+        Some(secret) => text.replace(
+            &format!("\"{secret}\""),
+            &format!("\"{}\"", voxhive_providers::SECRET_PLACEHOLDER),
+        ),
+        None => text.to_owned(),
+    }
 }
 
 /// The event type: Vapi's `message.type`, ElevenLabs' top-level `type`.

@@ -19,6 +19,7 @@ mod jobs;
 mod json_api;
 mod ops;
 mod phone_numbers;
+mod pointing;
 mod recordings;
 mod roles;
 mod secrets;
