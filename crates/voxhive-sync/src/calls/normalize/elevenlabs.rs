@@ -201,6 +201,7 @@ mod tests {
             usd_per_credit_nano: rate,
             last_verified_at: None,
             created_at: 0,
+            webhook_secret_sealed: None,
         }
     }
 
