@@ -1,6 +1,7 @@
 //! Browser journey of Deploy, Webhooks: the receiver of a connection and an imported tool's
 //! server are listed among the server URLs in use; its Test link fills the form; the signed test delivery is accepted, shown with
-//! its answer, and listed as received by VoxHive. Every page passes the suite's checks and is
+//! its answer, and listed as received by VoxHive; an assistant is pointed at the receiver in one
+//! action (a local edit to review). Every page passes the suite's checks and is
 //! photographed at both widths.
 
 use reqwest::Method;
@@ -87,6 +88,27 @@ async fn an_owner_tests_voxhives_receiver_from_the_webhooks_page() {
         .execute("document.querySelector('.delivery details').open = true", vec![])
         .await;
     problems.extend(check(&browser, "webhooks-tested").await);
+
+    // One action points an assistant at VoxHive's receiver: a local edit to review and push.
+    let point = element(&browser, "button[aria-label^='Point at VoxHive: ']").await;
+    let label = browser
+        .execute_on(&point, "return arguments[0].getAttribute('aria-label')")
+        .await;
+    let name = label
+        .as_str()
+        .unwrap()
+        .trim_start_matches("Point at VoxHive: ")
+        .to_owned();
+    mark_page(&browser).await;
+    click(&browser, &point, "Point at VoxHive").await;
+    let arrived = wait_for_new_page(&browser, "pointing at VoxHive").await;
+    assert!(arrived.starts_with("/assistants/"), "{arrived}");
+    assert_flash(
+        &browser,
+        &format!("Pointed {name} at the new server URL as a local change"),
+        "pointing",
+    )
+    .await;
 
     assert_no_problems(&problems);
     browser.close().await;
