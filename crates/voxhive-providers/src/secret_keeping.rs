@@ -1,8 +1,9 @@
 //! A client that keeps one secret out of every document it hands back: a Vapi connection's
 //! webhook secret, which VoxHive sends as an assistant's or number's `X-Vapi-Secret` header when
 //! it points them at its own receiver. Documents come back with the secret replaced by
-//! [`SECRET_PLACEHOLDER`], and bodies going out have the placeholder replaced by the secret, so
-//! VoxHive's copies (revisions, stored numbers and calls) never hold it while the provider does.
+//! [`SECRET_PLACEHOLDER`], and bodies going out have the placeholder replaced by the secret
+//! beside the receiver's URL only, so VoxHive's copies (revisions, stored numbers and calls)
+//! never hold it while the provider does, and it is never sent anywhere else.
 
 use std::sync::Arc;
 
@@ -18,19 +19,54 @@ use crate::{
 pub const SECRET_PLACEHOLDER: &str = "{{voxhive.webhook_secret}}";
 
 /// `client`, keeping `secret` out of the documents it returns (an empty secret keeps nothing).
-pub fn keeping_secret(client: Arc<dyn ProviderClient>, secret: String) -> Arc<dyn ProviderClient> {
+/// Going out, the placeholder becomes the secret only as the `X-Vapi-Secret` header of a
+/// `server` whose `url` is `receiver_url`, so no one can have the secret sent elsewhere.
+pub fn keeping_secret(
+    client: Arc<dyn ProviderClient>,
+    secret: String,
+    receiver_url: String,
+) -> Arc<dyn ProviderClient> {
     if secret.is_empty() {
         return client;
     }
     Arc::new(SecretKeeping {
         inner: client,
         secret: secret.into(),
+        receiver_url: receiver_url.into(),
     })
 }
 
 struct SecretKeeping {
     inner: Arc<dyn ProviderClient>,
     secret: Arc<str>,
+    receiver_url: Arc<str>,
+}
+
+/// `value` with the placeholder replaced by `secret` where it is the `X-Vapi-Secret` header of
+/// an object whose `url` is `receiver_url`; a placeholder anywhere else is sent as it is.
+fn reveal(value: &Value, secret: &str, receiver_url: &str) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(items.iter().map(|v| reveal(v, secret, receiver_url)).collect()),
+        Value::Object(map) => {
+            let mut out: serde_json::Map<String, Value> = map
+                .iter()
+                .map(|(k, v)| (k.clone(), reveal(v, secret, receiver_url)))
+                .collect();
+            let beside_receiver =
+                !receiver_url.is_empty() && map.get("url").and_then(Value::as_str) == Some(receiver_url);
+            if beside_receiver {
+                if let Some(Value::Object(headers)) = out.get_mut("headers") {
+                    for (name, header) in headers.iter_mut() {
+                        if name.eq_ignore_ascii_case("x-vapi-secret") && header.as_str() == Some(SECRET_PLACEHOLDER) {
+                            *header = Value::String(secret.to_owned());
+                        }
+                    }
+                }
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    }
 }
 
 /// `value` with every string equal to `from` replaced by `to`.
@@ -102,12 +138,12 @@ impl ProviderClient for SecretKeeping {
     }
 
     async fn create(&self, resource: Resource, body: &Value) -> Result<RemoteDoc, ProviderError> {
-        let body = swap(body, SECRET_PLACEHOLDER, &self.secret);
+        let body = reveal(body, &self.secret, &self.receiver_url);
         Ok(conceal(&self.secret, self.inner.create(resource, &body).await?))
     }
 
     async fn update(&self, resource: Resource, id: &str, body: &Value) -> Result<RemoteDoc, ProviderError> {
-        let body = swap(body, SECRET_PLACEHOLDER, &self.secret);
+        let body = reveal(body, &self.secret, &self.receiver_url);
         Ok(conceal(&self.secret, self.inner.update(resource, id, &body).await?))
     }
 
@@ -153,6 +189,27 @@ mod tests {
         let concealed = swap(&doc, "s3cret", SECRET_PLACEHOLDER);
         assert_eq!(concealed["server"]["headers"]["X-Vapi-Secret"], SECRET_PLACEHOLDER);
         assert_eq!(concealed["list"], json!([SECRET_PLACEHOLDER, "not s3cret"]));
-        assert_eq!(swap(&concealed, SECRET_PLACEHOLDER, "s3cret"), doc);
+    }
+
+    #[test]
+    fn the_secret_goes_out_only_beside_the_receiver_url() {
+        let receiver = "https://vh.test/hooks/1";
+        let body = json!({
+            "server": {"url": receiver, "headers": {"X-Vapi-Secret": SECRET_PLACEHOLDER}},
+            "model": {"tools": [{"server": {"url": "https://attacker.test", "headers": {"X-Vapi-Secret": SECRET_PLACEHOLDER}}}]},
+            "firstMessage": SECRET_PLACEHOLDER,
+        });
+        let sent = reveal(&body, "s3cret", receiver);
+        assert_eq!(sent["server"]["headers"]["X-Vapi-Secret"], "s3cret");
+        assert_eq!(
+            sent["model"]["tools"][0]["server"]["headers"]["X-Vapi-Secret"],
+            SECRET_PLACEHOLDER
+        );
+        assert_eq!(sent["firstMessage"], SECRET_PLACEHOLDER);
+        assert_eq!(
+            reveal(&body, "s3cret", "")["server"],
+            body["server"],
+            "no receiver, no secret"
+        );
     }
 }

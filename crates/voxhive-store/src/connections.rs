@@ -22,6 +22,8 @@ pub struct Connection {
     pub created_at: Millis,
     /// The secret VoxHive's receiver checks deliveries with, sealed; `None` until made.
     pub webhook_secret_sealed: Option<String>,
+    /// The receiver URL the secret may be sent beside (set when something is pointed there).
+    pub webhook_receiver_url: Option<String>,
 }
 
 /// A connection to create.
@@ -37,7 +39,7 @@ pub struct NewConnection<'a> {
 }
 
 const COLUMNS: &str = "id, workspace_id, provider, label, base_url, api_key_sealed, key_last4, \
-    usd_per_credit_nano, last_verified_at, created_at, webhook_secret_sealed";
+    usd_per_credit_nano, last_verified_at, created_at, webhook_secret_sealed, webhook_receiver_url";
 
 impl Store {
     /// Stores a connection that was just verified; `Duplicate` when the label is taken.
@@ -70,6 +72,14 @@ impl Store {
         let row = on_pool!(self, pool => sqlx::query_as::<_, Connection>(&sql)
             .bind(workspace_id).bind(id).fetch_optional(pool).await)?;
         Ok(row)
+    }
+
+    /// Records the receiver URL the connection's webhook secret may be sent beside.
+    pub async fn set_webhook_receiver_url(&self, workspace_id: i64, id: i64, url: &str) -> StoreResult<()> {
+        on_pool!(self, pool => sqlx::query(
+            "UPDATE connections SET webhook_receiver_url = $1 WHERE workspace_id = $2 AND id = $3")
+            .bind(url).bind(workspace_id).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
     }
 
     /// Records a successful check of the key.

@@ -36,11 +36,12 @@ pub struct TestCall {
     pub transport: String,
     pub transient: bool,
     pub websocket_url: Option<String>,
+    pub started_by: Option<i64>,
     pub created_at: Millis,
 }
 
 const SELECT: &str = "SELECT t.id, t.workspace_id, t.connection_id, n.label AS connection_label, n.provider, \
-    t.assistant_id, a.name AS assistant_name, t.remote_id, t.transport, t.transient, t.websocket_url, t.created_at \
+    t.assistant_id, a.name AS assistant_name, t.remote_id, t.transport, t.transient, t.websocket_url, t.started_by, t.created_at \
     FROM test_calls t JOIN connections n ON n.id = t.connection_id LEFT JOIN assistants a ON a.id = t.assistant_id \
     WHERE t.workspace_id = $1 AND t.remote_id = $2";
 

@@ -32,7 +32,11 @@ pub fn connection_client(
                     connection.label
                 ))
             })?;
-            Ok(keeping_secret(client, secret))
+            Ok(keeping_secret(
+                client,
+                secret,
+                connection.webhook_receiver_url.clone().unwrap_or_default(),
+            ))
         }
         _ => Ok(client),
     }

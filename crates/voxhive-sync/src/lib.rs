@@ -45,8 +45,7 @@ pub use phone_numbers::{
 pub use remote::{audited_push, local_document, pull, push, save_local, PullOutcome, PushOutcome};
 pub use status::SyncStatus;
 pub use test_calls::{
-    read_live_call, start_test_call, test_call_body, CallAction, LiveCall, StartedCall, TestAssistant, TestTransport,
-    BROWSER_SAMPLE_RATE,
+    read_live_call, start_test_call, CallAction, LiveCall, StartedCall, TestAssistant, TestTransport,
 };
 pub use tools::{
     attached_tool_ids, check_tool_document, create_tool, delete_tool, read_tool, refresh_tools, update_tool, with_tool,

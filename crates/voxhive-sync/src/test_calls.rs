@@ -36,11 +36,11 @@ pub struct StartedCall {
     pub remote_id: String,
     /// Where the browser streams audio (WebSocket calls).
     pub websocket_url: Option<String>,
-    pub doc: Value,
 }
 
-/// The audio the browser sends and plays on a WebSocket test call: 16 kHz mono 16-bit PCM.
-pub const BROWSER_SAMPLE_RATE: u32 = 16_000;
+/// The audio the browser sends and plays on a WebSocket test call: 16 kHz mono 16-bit PCM (the
+/// live page's script uses the same rate).
+const BROWSER_SAMPLE_RATE: u32 = 16_000;
 
 /// Fields of an assistant's document the provider sets, left out of a transient assistant.
 const ASSISTANT_READ_ONLY: [&str; 6] = [
@@ -149,7 +149,6 @@ pub async fn start_test_call(
             .and_then(Value::as_str)
             .map(str::to_owned),
         remote_id: id,
-        doc,
     })
 }
 

@@ -29,7 +29,9 @@
     return Math.floor(s / 60) + ":" + ("0" + (s % 60)).slice(-2);
   }
   function badge(status) {
-    return status === "ended" ? "badge-deleted" : status === "in-progress" ? "badge-synced" : "badge-syncing";
+    if (status === "ended") return "badge-deleted";
+    if (status === "failed") return "badge-error";
+    return status === "in-progress" ? "badge-synced" : "badge-syncing";
   }
 
   function render(update) {
@@ -74,6 +76,13 @@
     if (update.finished) source.close();
   });
   source.addEventListener("problem", function (event) { log(event.data, "problem"); });
+  source.addEventListener("gone", function (event) {
+    log(event.data + " The live view has stopped; reload to try again.", "problem");
+    source.close();
+  });
+  source.onerror = function () {
+    if (source.readyState === EventSource.CONNECTING) log("Lost the live view; reconnecting…", "problem");
+  };
 
   // Controls: sent in the background; the answer goes to the events.
   root.querySelectorAll("[data-control]").forEach(function (form) {

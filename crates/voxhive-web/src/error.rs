@@ -50,6 +50,14 @@ pub enum AppError {
 /// Results of handlers.
 pub type AppResult<T> = Result<T, AppError>;
 
+/// Logs an internal error answered outside `IntoResponse` (a JSON or event-stream answer), as
+/// the page and API answers log theirs.
+pub fn log_if_internal(err: &AppError) {
+    if let AppError::Internal(detail) = err {
+        tracing::error!(%detail, "internal error");
+    }
+}
+
 impl AppError {
     /// A 400 naming the field at fault.
     pub fn field(field: &'static str, message: impl Into<String>) -> Self {

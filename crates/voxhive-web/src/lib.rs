@@ -29,10 +29,8 @@ mod tools;
 mod views;
 mod webhooks;
 
-use std::time::Duration;
-
 use axum::extract::DefaultBodyLimit;
-use axum::http::{Request, StatusCode};
+use axum::http::Request;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -41,7 +39,6 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 pub use error::{ApiError, AppError, AppResult};
@@ -82,7 +79,7 @@ pub fn build_app(state: AppState) -> Router {
             .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
             .layer(PropagateRequestIdLayer::x_request_id())
             .layer(CatchPanicLayer::new())
-            .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+            .layer(from_fn(ops::time_limit))
             .layer(CompressionLayer::new())
             .layer(DefaultBodyLimit::max(BODY_LIMIT))
             .layer(from_fn(ops::security_headers)),

@@ -80,13 +80,33 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
+/// How long a request may take before it is answered 408.
+const REQUEST_TIME: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long a knowledge-base upload may take: the file crosses the user's uplink, then the
+/// provider's.
+const UPLOAD_TIME: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Answers 408 when a request takes too long: 30 seconds, or 15 minutes for an upload.
+pub async fn time_limit(req: Request, next: Next) -> Response {
+    let upload = req.method() == axum::http::Method::POST
+        && matches!(req.uri().path(), "/knowledge-base/upload" | "/api/v1/files");
+    let limit = if upload { UPLOAD_TIME } else { REQUEST_TIME };
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => StatusCode::REQUEST_TIMEOUT.into_response(),
+    }
+}
+
+/// The Content-Security-Policy of every page that sets none of its own.
+pub const SITE_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+    media-src 'self' https:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
 /// Headers that keep pages from being framed, sniffed or leaking referrers, and limit scripts to our own.
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; media-src 'self' https:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-    ));
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(SITE_POLICY));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

@@ -45,11 +45,22 @@ pub enum Destination {
     },
 }
 
-/// What was pointed: its name, and whether it still needs a review and push (assistants).
+/// What was pointed: its name, its page, and what became of it.
 pub struct Pointed {
     pub name: String,
     pub href: String,
-    pub needs_push: bool,
+    pub outcome: PointOutcome,
+}
+
+/// What pointing did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PointOutcome {
+    /// An assistant's new local revision, to review and push.
+    LocalEdit,
+    /// An assistant whose local document already pointed there.
+    AlreadyLocal,
+    /// A number, changed at the provider.
+    Changed,
 }
 
 /// `server` (or nothing) with the destination's URL and authentication, other settings kept.
@@ -94,8 +105,14 @@ pub async fn point(
     target: Target,
     destination: &Destination,
 ) -> AppResult<Pointed> {
-    if let Destination::Url { url, .. } = destination {
+    if let Destination::Url { url, secret, .. } = destination {
         voxhive_sync::check_http_url("/url", url).map_err(|e| AppError::field("url", e.to_string()))?;
+        if secret.as_deref() == Some(SECRET_PLACEHOLDER) {
+            return Err(AppError::field(
+                "secret",
+                "that is VoxHive's placeholder for its own receiver's secret: choose VoxHive's receiver, or give your URL's own secret",
+            ));
+        }
     }
     let connection_id = match target {
         Target::Assistant(id) => state.store.assistant(workspace_id, id).await?.map(|a| a.connection_id),
@@ -115,9 +132,15 @@ pub async fn point(
     }
     let url = match destination {
         Destination::VoxHive => {
-            // The secret exists before anything refers to it.
+            // The secret exists, and the receiver it may be sent beside is known, before
+            // anything refers to it.
             secrets::read(state, workspace_id, user_id, connection.id, true).await?;
-            receiver_url(state, connection.id)
+            let url = receiver_url(state, connection.id);
+            state
+                .store
+                .set_webhook_receiver_url(workspace_id, connection.id, &url)
+                .await?;
+            url
         }
         Destination::Url { url, .. } => url.clone(),
     };
@@ -139,7 +162,11 @@ pub async fn point(
             Ok(Pointed {
                 name: assistant.name.clone(),
                 href: format!("/assistants/{}", assistant.id),
-                needs_push: changed,
+                outcome: if changed {
+                    PointOutcome::LocalEdit
+                } else {
+                    PointOutcome::AlreadyLocal
+                },
             })
         }
         Target::PhoneNumber(id) => {
@@ -170,7 +197,7 @@ pub async fn point(
             Ok(Pointed {
                 name: crate::phone_numbers::shown(&number),
                 href: format!("/phone-numbers/{}", number.id),
-                needs_push: false,
+                outcome: PointOutcome::Changed,
             })
         }
     }

@@ -100,6 +100,21 @@ fn assistant_server(provider: &str, doc: &Value) -> Option<(String, Vec<String>,
     }
 }
 
+/// How long the page waits for a provider to say where its account's events go.
+const ACCOUNT_DEFAULT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The account-wide URL the provider sends call events to, or why it could not be read.
+async fn account_default(state: &AppState, connection: &Connection) -> Result<Option<String>, String> {
+    let client = client_for(state, connection).map_err(|e| e.to_string())?;
+    match tokio::time::timeout(ACCOUNT_DEFAULT_WAIT, client.account_webhook_url()).await {
+        Ok(read) => read.map_err(|e| e.to_string()),
+        Err(_) => Err(format!(
+            "ElevenLabs did not answer within {} seconds",
+            ACCOUNT_DEFAULT_WAIT.as_secs()
+        )),
+    }
+}
+
 /// Every server URL of the workspace's connections (of one connection, if given).
 pub async fn in_use(state: &AppState, workspace_id: i64, connection_id: Option<i64>) -> AppResult<Vec<ServerUrl>> {
     let mut connections: Vec<Connection> = state.store.connections(workspace_id).await?;
@@ -130,11 +145,9 @@ pub async fn in_use(state: &AppState, workspace_id: i64, connection_id: Option<i
             problem: None,
         });
     }
-    for connection in connections.iter().filter(|c| c.provider == "elevenlabs") {
-        let read = match client_for(state, connection) {
-            Ok(client) => client.account_webhook_url().await.map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
+    let elevenlabs: Vec<&Connection> = connections.iter().filter(|c| c.provider == "elevenlabs").collect();
+    let reads = futures::future::join_all(elevenlabs.iter().map(|connection| account_default(state, connection))).await;
+    for (connection, read) in elevenlabs.into_iter().zip(reads) {
         let (url, problem) = match read {
             Ok(Some(url)) => (url, None),
             Ok(None) => continue,

@@ -165,10 +165,23 @@ impl Http {
         }
     }
 
-    /// Whether `url` may be called as a URL this provider handed out: over HTTPS, or over plain
-    /// HTTP only when the provider itself is (a local simulator).
+    /// Whether `url` may be called as a URL this provider handed out: on the connection's own
+    /// host (a simulator, a proxy), or over HTTPS on Vapi's own domain.
     pub fn may_call(&self, url: &str) -> bool {
-        url.starts_with("https://") || (url.starts_with("http://") && self.base_url.starts_with("http://"))
+        let host = |u: &str| {
+            reqwest::Url::parse(u)
+                .ok()
+                .and_then(|p| p.host_str().map(|h| (p.scheme().to_owned(), h.to_ascii_lowercase())))
+        };
+        match (host(url), host(&self.base_url)) {
+            (Some((scheme, host)), Some((_, base_host))) => {
+                host == base_host
+                    || (scheme == "https"
+                        && self.kind == ProviderKind::Vapi
+                        && (host == "vapi.ai" || host.ends_with(".vapi.ai")))
+            }
+            _ => false,
+        }
     }
 
     /// A transport sending `Authorization: Bearer <key>`.

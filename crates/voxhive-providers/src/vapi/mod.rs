@@ -148,13 +148,18 @@ impl ProviderClient for VapiClient {
             .doc
             .pointer("/monitor/controlUrl")
             .and_then(Value::as_str)
-            .filter(|url| self.http.may_call(url))
             .ok_or_else(|| ProviderError::Unsupported {
                 provider: ProviderKind::Vapi,
                 operation:
                     "controlling this call (it has no control URL: its assistant's monitorPlan turns control off)"
                         .into(),
             })?;
+        if !self.http.may_call(url) {
+            return Err(ProviderError::Unsupported {
+                provider: ProviderKind::Vapi,
+                operation: "controlling this call (its control URL is on a host VoxHive does not call: neither Vapi's nor the connection's)".into(),
+            });
+        }
         let request = Request::new(Method::POST, url.to_owned())
             .body(Body::Json(message))
             .target("live call", call_id);

@@ -11,8 +11,8 @@ CREATE TABLE knowledge_files (
     source        TEXT    NOT NULL,
     mimetype      TEXT,
     bytes         INTEGER,
-    -- The provider's word: processing, done, failed (Vapi); ready, indexing, failed (ours for
-    -- ElevenLabs).
+    -- Vapi's word: processing, done or failed; an ElevenLabs document, which has no parsing
+    -- status in its list, is done.
     status        TEXT    NOT NULL,
     document      TEXT    NOT NULL,
     refreshed_at  INTEGER NOT NULL,

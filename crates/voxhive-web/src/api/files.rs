@@ -121,10 +121,24 @@ pub async fn upload_files(
         return Err(ApiError(AppError::field("file", "send at least one file part")));
     }
     knowledge::check_uploads(&state, auth.workspace_id, connection_id, &files).await?;
-    let mut uploaded = Vec::with_capacity(files.len());
+    let mut uploaded: Vec<FileView> = Vec::with_capacity(files.len());
     for file in files {
-        let stored = knowledge::upload(&state, auth.workspace_id, auth.user_id, connection_id, file).await?;
-        uploaded.push(stored.into());
+        let name = file.file_name.clone();
+        match knowledge::upload(&state, auth.workspace_id, auth.user_id, connection_id, file).await {
+            Ok(stored) => uploaded.push(stored.into()),
+            Err(err) if uploaded.is_empty() => return Err(err.into()),
+            Err(err) => {
+                // Say which files did go through, so none is uploaded twice.
+                let through: Vec<String> = uploaded.iter().map(|f| format!("{} (id {})", f.name, f.id)).collect();
+                return Err(ApiError(AppError::Unprocessable {
+                    field: Some("file"),
+                    message: format!(
+                        "{name} was not uploaded: {err}; uploaded before it: {}",
+                        through.join(", ")
+                    ),
+                }));
+            }
+        }
     }
     Ok((StatusCode::CREATED, Json(uploaded)))
 }

@@ -147,24 +147,45 @@ pub struct KnowledgePage {
     rows: Vec<FileRow>,
     targets: Vec<UploadTarget>,
     has_connections: bool,
+    /// A refused web page or text document, as typed.
+    typed: DocumentForm,
 }
 
 impl KnowledgePage {
     fn document_targets(&self) -> Vec<&UploadTarget> {
         self.targets.iter().filter(|t| t.takes_documents).collect()
     }
+
+    /// Whether connection `id` was chosen in the refused document form of `kind`.
+    fn is_typed_connection(&self, kind: &str, id: &i64) -> bool {
+        self.typed.kind == kind && self.typed.connection_id.parse::<i64>().ok() == Some(*id)
+    }
+
+    /// The name typed in the refused document form of `kind`.
+    fn typed_name(&self, kind: &str) -> &str {
+        if self.typed.kind == kind {
+            &self.typed.name
+        } else {
+            ""
+        }
+    }
 }
 
 pub async fn show_knowledge(auth: Auth, State(state): State<AppState>) -> AppResult<Page<KnowledgePage>> {
-    let shell = auth.shell(&state, "Knowledge Base", PATH).await?;
-    let connections = scoped_connections(&auth, &state, shell.active_connection).await?;
-    let files = knowledge::list_with_uses(&state, auth.workspace_id(), shell.active_connection).await?;
-    Ok(Page(KnowledgePage {
+    knowledge_page(&auth, &state, DocumentForm::default()).await.map(Page)
+}
+
+async fn knowledge_page(auth: &Auth, state: &AppState, typed: DocumentForm) -> AppResult<KnowledgePage> {
+    let shell = auth.shell(state, "Knowledge Base", PATH).await?;
+    let connections = scoped_connections(auth, state, shell.active_connection).await?;
+    let files = knowledge::list_with_uses(state, auth.workspace_id(), shell.active_connection).await?;
+    Ok(KnowledgePage {
         rows: files.into_iter().map(row).collect(),
         targets: connections.iter().filter_map(upload_target).collect(),
         has_connections: !connections.is_empty(),
+        typed,
         shell,
-    }))
+    })
 }
 
 pub async fn refresh(auth: Auth, State(state): State<AppState>) -> AppResult<Response> {
@@ -255,12 +276,15 @@ pub async fn upload(auth: Auth, State(state): State<AppState>, mut form: Multipa
             Some(&file),
         )),
         Err(AppError::NotFound) => Err(AppError::NotFound),
-        Err(err) => Ok(answer(err.status(), false, capitalized(&err.to_string()), None)),
+        Err(err) => {
+            crate::error::log_if_internal(&err);
+            Ok(answer(err.status(), false, capitalized(&err.to_string()), None))
+        }
     }
 }
 
 /// A document from a web page or from text (ElevenLabs).
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Clone)]
 pub struct DocumentForm {
     #[serde(default)]
     connection_id: String,
@@ -309,7 +333,13 @@ pub async fn add_document(
             None,
         )),
         Err(AppError::NotFound) => Err(AppError::NotFound),
-        Err(err) => refused(&state, PATH, err),
+        Err(err) if super::is_refusal(&err) => {
+            // Shown again with what was typed, so a pasted text is not lost.
+            let mut page = knowledge_page(&auth, &state, form.clone()).await?;
+            page.shell.flash = super::error_flash(&err);
+            Ok((StatusCode::BAD_REQUEST, Page(page)).into_response())
+        }
+        Err(err) => Err(err),
     }
 }
 
@@ -417,6 +447,11 @@ pub async fn download(auth: Auth, State(state): State<AppState>, Path(id): Path<
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
         res.headers_mut().insert(header::CONTENT_DISPOSITION, value);
     }
+    // The provider's content is served from VoxHive's origin: it may never run as a page.
+    res.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
     Ok(res)
 }
 

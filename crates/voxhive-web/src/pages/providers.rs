@@ -367,7 +367,7 @@ pub async fn rotate_webhook_secret(
         Ok(webhook) => {
             let message = match webhook.kind {
                 ProviderKind::Vapi => format!(
-                    "New webhook secret for \"{}\": copy it into your assistants' server settings at Vapi; the old one is refused from now on.",
+                    "New webhook secret for \"{}\": the old one is refused from now on. Point the assistants and numbers that send to VoxHive at it again (Webhooks, Point at VoxHive), or copy it into their server settings at Vapi.",
                     webhook.connection.label
                 ),
                 ProviderKind::ElevenLabs => format!(

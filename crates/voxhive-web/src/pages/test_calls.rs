@@ -146,6 +146,11 @@ pub struct TestCallPage {
     shell: Shell,
     call: TestCall,
     provider: &'static str,
+    /// The browser call's audio socket, for the editor who started it (anyone holding the URL
+    /// could speak in the call).
+    audio_url: Option<String>,
+    /// The provider offers live control (Vapi).
+    controllable: bool,
 }
 
 /// The page's Content-Security-Policy: the site's, with the call's WebSocket origin allowed
@@ -159,11 +164,8 @@ fn policy_with(websocket_url: Option<&str>) -> Option<HeaderValue> {
         return None;
     }
     let origin = format!("{scheme}://{authority}");
-    HeaderValue::from_str(&format!(
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; media-src 'self' https:; \
-         connect-src 'self' {origin}; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-    ))
-    .ok()
+    let widened = crate::ops::SITE_POLICY.replace("connect-src 'self'", &format!("connect-src 'self' {origin}"));
+    HeaderValue::from_str(&widened).ok()
 }
 
 pub async fn show_test_call(auth: Auth, State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {
@@ -177,8 +179,20 @@ pub async fn show_test_call(auth: Auth, State(state): State<AppState>, Path(id):
         .provider
         .parse::<voxhive_providers::ProviderKind>()
         .map_or("Unknown", |k| k.label());
-    let policy = policy_with(call.websocket_url.as_deref());
-    let mut res = Page(TestCallPage { shell, call, provider }).into_response();
+    let audio_url = call
+        .websocket_url
+        .clone()
+        .filter(|_| shell.can_edit() && call.started_by == Some(auth.user_id()));
+    let policy = policy_with(audio_url.as_deref());
+    let controllable = call.provider == "vapi";
+    let page = TestCallPage {
+        shell,
+        call,
+        provider,
+        audio_url,
+        controllable,
+    };
+    let mut res = Page(page).into_response();
     if let Some(policy) = policy {
         res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
     }
@@ -255,9 +269,15 @@ pub async fn test_call_events(
                         }
                     }
                     Err(err) => {
+                        crate::error::log_if_internal(&err);
                         watch.failures += 1;
                         watch.ended = watch.failures >= MAX_FAILURES;
-                        let event = Event::default().event("problem").data(capitalized(&err.to_string()));
+                        // The last one tells the page to stop listening, rather than reconnect.
+                        let kind = if watch.ended { "gone" } else { "problem" };
+                        let event = Event::default().event(kind).data(capitalized(&err.to_string()));
+                        if !watch.ended {
+                            tokio::time::sleep(STEP * 2u32.pow(watch.failures)).await;
+                        }
                         return Some((Ok(event), watch));
                     }
                 }
@@ -315,7 +335,10 @@ pub async fn control_test_call(
         ),
         Err(AppError::NotFound) => return Err(AppError::NotFound),
         Err(err) => (
-            err.status(),
+            {
+                crate::error::log_if_internal(&err);
+                err.status()
+            },
             ControlAnswer {
                 ok: false,
                 message: capitalized(&err.to_string()),

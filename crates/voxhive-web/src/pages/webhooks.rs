@@ -72,6 +72,18 @@ pub struct WebhooksPage {
     tests_url: Option<String>,
     /// What can be pointed at a server URL: (`assistant:ID` or `number:ID`, label).
     targets: Vec<(String, String)>,
+    /// A refused point form, as typed (never the secret).
+    pointed: PointForm,
+}
+
+impl WebhooksPage {
+    fn is_pointed_target(&self, value: &str) -> bool {
+        self.pointed.target == value
+    }
+
+    fn points_elsewhere(&self) -> bool {
+        self.pointed.destination == "url"
+    }
 }
 
 /// The page's query: a URL to prefill the test form with and to show the tests of.
@@ -164,6 +176,7 @@ pub async fn show_webhooks(
     let targets = point_targets(&state, ws, shell.active_connection).await?;
     Ok(Page(WebhooksPage {
         targets,
+        pointed: PointForm::default(),
         urls,
         tests,
         received,
@@ -205,7 +218,7 @@ async fn point_targets(state: &AppState, ws: i64, connection_id: Option<i64>) ->
 }
 
 /// The point form: what, and where (`voxhive`, or `url` with a secret or credential).
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Clone)]
 pub struct PointForm {
     #[serde(default)]
     target: String,
@@ -241,25 +254,40 @@ pub async fn point_server(
     }
     .await;
     match pointed {
-        Ok(done) if done.needs_push => Ok(redirect_with_flash(
-            &state,
-            &done.href,
-            "success",
-            format!(
-                "Pointed {} at the new server URL as a local change: review and push it to Vapi.",
-                done.name
-            ),
-            None,
-        )),
-        Ok(done) => Ok(redirect_with_flash(
-            &state,
-            PATH,
-            "success",
-            format!("Pointed {} at the new server URL at Vapi.", done.name),
-            None,
-        )),
+        Ok(done) => {
+            let (to, message) = match done.outcome {
+                pointing::PointOutcome::LocalEdit => (
+                    done.href.as_str(),
+                    format!(
+                        "Pointed {} at the new server URL as a local change: review and push it to Vapi.",
+                        done.name
+                    ),
+                ),
+                pointing::PointOutcome::AlreadyLocal => (
+                    done.href.as_str(),
+                    format!(
+                        "{} already points there in VoxHive: review and push it if Vapi does not have it yet.",
+                        done.name
+                    ),
+                ),
+                pointing::PointOutcome::Changed => {
+                    (PATH, format!("Pointed {} at the new server URL at Vapi.", done.name))
+                }
+            };
+            Ok(redirect_with_flash(&state, to, "success", message, None))
+        }
         Err(AppError::NotFound) => Err(AppError::NotFound),
-        Err(err) => super::refused(&state, PATH, err),
+        Err(err) if super::is_refusal(&err) => {
+            // Shown again with what was chosen and typed; the secret is typed again.
+            let Page(mut page) = show_webhooks(auth, State(state), Query(WebhooksQuery::default())).await?;
+            page.shell.flash = super::error_flash(&err);
+            page.pointed = PointForm {
+                secret: String::new(),
+                ..form
+            };
+            Ok((axum::http::StatusCode::BAD_REQUEST, Page(page)).into_response())
+        }
+        Err(err) => Err(err),
     }
 }
 

@@ -161,11 +161,15 @@ async fn a_number_is_pointed_at_any_url_with_a_secret_and_a_bad_url_changes_noth
         ],
     )
     .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let (_, html) = app.page(&browser, &location(&res)).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let html = res.text().await.unwrap();
     assert!(
-        html.contains("https://"),
+        html.contains("starts with https://"),
         "the refusal says what a server URL looks like"
+    );
+    assert!(
+        html.contains("value=\"ftp://hooks.example.com\""),
+        "what was typed is kept"
     );
     let numbers_at_vapi: Vec<Value> = crate::support::client()
         .get(format!("{}/phone-number", sim.base_url()))

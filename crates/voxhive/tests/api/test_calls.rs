@@ -248,3 +248,67 @@ async fn local_edits_go_as_a_transient_assistant_and_a_browser_call_gets_its_soc
     live_until(&app, &token, id, "ended", |c| c["finished"] == true).await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn viewers_cannot_place_control_or_upload_and_pages_refuse_them_too() {
+    let app = spawn_app().await;
+    let sim = spawn_live_sim(STEP).await;
+    app.add_user("owner@example.com", "Acme", Role::Owner).await;
+    app.add_user("viewer@example.com", "Acme", Role::Viewer).await;
+    let owner = app.token_for("owner@example.com", "Acme").await;
+    let connection = app
+        .connect_and_import(&owner, "vapi", "Main", KEY, &sim.base_url())
+        .await;
+    let (_, assistants) = app.api(&owner, Method::GET, "/api/v1/assistants", None).await;
+    let assistant = assistants.as_array().unwrap()[0]["id"].clone();
+    let (status, started) = app
+        .api(
+            &owner,
+            Method::POST,
+            "/api/v1/test-calls",
+            Some(json!({"assistant_id": assistant, "transport": "websocket"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{started}");
+    let id = started["call_id"].as_str().unwrap().to_owned();
+    let viewer = app.token_for("viewer@example.com", "Acme").await;
+    let calls_before = sim_calls(&sim).await.len();
+
+    let (status, _) = app
+        .api(
+            &viewer,
+            Method::POST,
+            "/api/v1/test-calls",
+            Some(json!({"assistant_id": assistant, "transport": "websocket"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = control(&app, &viewer, &id, json!({"action": "end"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let upload = client()
+        .post(app.url("/api/v1/files"))
+        .bearer_auth(&viewer)
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("connection_id", connection.to_string())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(b"Open 8 to 6.".to_vec()).file_name("hours.txt"),
+                ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), StatusCode::FORBIDDEN);
+    assert_eq!(sim_calls(&sim).await.len(), calls_before, "nothing reached Vapi");
+
+    // The live page shows a viewer the call, but not its audio socket nor its controls.
+    let browser = app.signed_in("viewer@example.com").await;
+    let (status, html) = app.page(&browser, &format!("/test-calls/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("data-websocket-url"), "no audio for a viewer");
+    assert!(!html.contains("End the call"), "no controls for a viewer");
+    let (status, _) = app.page(&browser, "/test-calls/new").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.stop().await;
+}

@@ -202,6 +202,7 @@ mod tests {
             last_verified_at: None,
             created_at: 0,
             webhook_secret_sealed: None,
+            webhook_receiver_url: None,
         }
     }
 
