@@ -125,6 +125,31 @@ pub trait ProviderClient: Send + Sync {
         })
     }
 
+    /// The account's knowledge bases (Vapi's `/v2/knowledge-base`), each whole: its files with
+    /// their indexing status, and the id of the tool that searches it.
+    async fn knowledge_bases(&self) -> Result<Vec<Value>, ProviderError> {
+        Err(ProviderError::Unsupported {
+            provider: self.kind(),
+            operation: "knowledge bases apart from documents".into(),
+        })
+    }
+
+    /// Makes a knowledge base; returns it whole.
+    async fn create_knowledge_base(&self, _name: &str, _description: Option<&str>) -> Result<Value, ProviderError> {
+        Err(ProviderError::Unsupported {
+            provider: self.kind(),
+            operation: "knowledge bases apart from documents".into(),
+        })
+    }
+
+    /// Adds a file to a knowledge base (`add`), or takes it out.
+    async fn knowledge_base_file(&self, _base_id: &str, _file_id: &str, _add: bool) -> Result<(), ProviderError> {
+        Err(ProviderError::Unsupported {
+            provider: self.kind(),
+            operation: "knowledge bases apart from documents".into(),
+        })
+    }
+
     /// Sends a live call a control message (Vapi's `monitor.controlUrl`: `say`, `control`
     /// mute / unmute, `end-call`). Providers without live control do not offer it.
     async fn control_call(&self, _call_id: &str, _message: &Value) -> Result<(), ProviderError> {

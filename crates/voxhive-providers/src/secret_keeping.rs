@@ -163,6 +163,18 @@ impl ProviderClient for SecretKeeping {
         self.inner.file_content(id).await
     }
 
+    async fn knowledge_bases(&self) -> Result<Vec<Value>, ProviderError> {
+        self.inner.knowledge_bases().await
+    }
+
+    async fn create_knowledge_base(&self, name: &str, description: Option<&str>) -> Result<Value, ProviderError> {
+        self.inner.create_knowledge_base(name, description).await
+    }
+
+    async fn knowledge_base_file(&self, base_id: &str, file_id: &str, add: bool) -> Result<(), ProviderError> {
+        self.inner.knowledge_base_file(base_id, file_id, add).await
+    }
+
     async fn control_call(&self, call_id: &str, message: &Value) -> Result<(), ProviderError> {
         self.inner.control_call(call_id, message).await
     }

@@ -28,3 +28,4 @@ pub use config::{
 };
 pub use handle::{start, SimHandle};
 pub use vapi::files::{FILE_TYPES as VAPI_FILE_TYPES, PARSING_MS as VAPI_FILE_PARSING_MS};
+pub use vapi::knowledge_bases::INDEXING_MS as VAPI_KB_INDEXING_MS;

@@ -40,6 +40,8 @@ pub struct VapiAccount {
     pub files: Vec<(Value, Bytes)>,
     /// Tool documents.
     pub tools: Vec<Value>,
+    /// Knowledge bases (`KnowledgeBaseV2WithFiles`), with their files and search tool's id.
+    pub knowledge_bases: Vec<Value>,
     /// Webhook credentials registered through the admin API (`CreateWebhookCredentialDTO` plus `id`).
     pub credentials: Vec<Value>,
 }

@@ -288,3 +288,157 @@ async fn audit(state: &AppState, user_id: i64, action: &str, file: &KnowledgeFil
         .await?;
     Ok(())
 }
+
+/// A file in a Vapi knowledge base.
+pub struct BaseFile {
+    /// The provider's file id.
+    pub file_id: String,
+    pub name: String,
+    /// `indexing`, `ready` or `failed`.
+    pub status: String,
+}
+
+/// A Vapi knowledge base, read from the provider, with the stored tool that searches it.
+pub struct KnowledgeBase {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub files: Vec<BaseFile>,
+    /// The stored search tool (VoxHive's id) and the assistants that attach it.
+    pub tool: Option<(i64, Vec<(i64, String)>)>,
+}
+
+/// Each Vapi connection's knowledge bases, or why they could not be read.
+pub async fn knowledge_bases(
+    state: &AppState,
+    workspace_id: i64,
+    connections: &[Connection],
+) -> AppResult<Vec<(Connection, Result<Vec<KnowledgeBase>, String>)>> {
+    let mut out = Vec::new();
+    for connection in connections.iter().filter(|c| c.provider == "vapi") {
+        let client = client_for(state, connection)?;
+        let read = match client.knowledge_bases().await {
+            Ok(docs) => {
+                let tools = crate::tools::list(state, workspace_id, Some(connection.id)).await?;
+                Ok(docs.iter().map(|doc| knowledge_base(doc, &tools)).collect())
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        out.push((connection.clone(), read));
+    }
+    Ok(out)
+}
+
+fn knowledge_base(doc: &Value, tools: &[crate::tools::ToolUse]) -> KnowledgeBase {
+    let text = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
+    let tool = doc["toolId"].as_str().and_then(|remote| {
+        tools
+            .iter()
+            .find(|t| t.tool.remote_id == remote)
+            .map(|t| (t.tool.id, t.used_by.clone()))
+    });
+    KnowledgeBase {
+        id: text(&doc["id"]).unwrap_or_default(),
+        name: text(&doc["name"]).unwrap_or_default(),
+        description: text(&doc["description"]),
+        files: doc["files"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|f| BaseFile {
+                file_id: text(&f["fileId"]).unwrap_or_default(),
+                name: text(&f["fileName"]).or_else(|| text(&f["fileId"])).unwrap_or_default(),
+                status: text(&f["status"]).unwrap_or_else(|| "indexing".into()),
+            })
+            .collect(),
+        tool,
+    }
+}
+
+/// Makes a Vapi knowledge base, then reads the connection's tools so its search tool can be
+/// attached; returns the base's name.
+pub async fn create_knowledge_base(
+    state: &AppState,
+    workspace_id: i64,
+    user_id: i64,
+    connection_id: i64,
+    name: &str,
+    description: &str,
+) -> AppResult<String> {
+    let name = name.trim();
+    let description = description.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(AppError::field(
+            "name",
+            "a knowledge base's name has 1 to 80 characters",
+        ));
+    }
+    if description.chars().count() > 1000 {
+        return Err(AppError::field(
+            "description",
+            "a description has at most 1000 characters",
+        ));
+    }
+    let connection = connections::find(state, workspace_id, connection_id).await?;
+    if connection.provider != "vapi" {
+        return Err(AppError::field(
+            "connection_id",
+            "ElevenLabs agents use documents directly: attach them to an agent",
+        ));
+    }
+    let client = client_for(state, &connection)?;
+    let created = client
+        .create_knowledge_base(name, Some(description).filter(|d| !d.is_empty()))
+        .await
+        .map_err(SyncError::from)?;
+    crate::tools::refresh(state, workspace_id, user_id, std::slice::from_ref(&connection)).await?;
+    state
+        .store
+        .record_audit(
+            workspace_id,
+            Some(user_id),
+            "knowledge_base.create",
+            name,
+            &json!({"connection_id": connection.id, "knowledge_base_id": created["id"]}),
+        )
+        .await?;
+    Ok(name.to_owned())
+}
+
+/// Adds a file of the connection (the provider's id) to a Vapi knowledge base (`add`), or takes
+/// it out.
+pub async fn knowledge_base_file(
+    state: &AppState,
+    workspace_id: i64,
+    user_id: i64,
+    connection_id: i64,
+    base_id: &str,
+    file_id: &str,
+    add: bool,
+) -> AppResult<()> {
+    if file_id.trim().is_empty() {
+        return Err(AppError::field("file_id", "choose a file"));
+    }
+    let connection = connections::find(state, workspace_id, connection_id).await?;
+    let client = client_for(state, &connection)?;
+    client
+        .knowledge_base_file(base_id, file_id, add)
+        .await
+        .map_err(SyncError::from)?;
+    let action = if add {
+        "knowledge_base.add_file"
+    } else {
+        "knowledge_base.remove_file"
+    };
+    state
+        .store
+        .record_audit(
+            workspace_id,
+            Some(user_id),
+            action,
+            file_id,
+            &json!({"connection_id": connection.id, "knowledge_base_id": base_id, "file_id": file_id}),
+        )
+        .await?;
+    Ok(())
+}

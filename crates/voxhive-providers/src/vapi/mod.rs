@@ -67,6 +67,18 @@ fn path(resource: Resource) -> &'static str {
 }
 
 /// Fields of a resource's documents that the create and update bodies do not take.
+/// Vapi's knowledge bases.
+const KNOWLEDGE_BASES: &str = "/v2/knowledge-base";
+
+impl VapiClient {
+    /// One knowledge base, whole (`KnowledgeBaseV2WithFiles`).
+    async fn knowledge_base(&self, id: &str) -> Result<Value, ProviderError> {
+        let request =
+            Request::new(Method::GET, format!("{KNOWLEDGE_BASES}/{}", segment(id))).target("knowledge base", id);
+        self.http.send(&request).await?.json(ProviderKind::Vapi)
+    }
+}
+
 fn read_only(resource: Resource) -> &'static [&'static str] {
     match resource {
         Resource::PhoneNumbers => &["id", "orgId", "createdAt", "updatedAt", "status"],
@@ -140,6 +152,44 @@ impl ProviderClient for VapiClient {
             .target(resource.noun(ProviderKind::Vapi), id);
         let body = self.http.send(&request).await?.json(ProviderKind::Vapi)?;
         self.doc(resource, body)
+    }
+
+    async fn knowledge_bases(&self) -> Result<Vec<Value>, ProviderError> {
+        let request = Request::new(Method::GET, KNOWLEDGE_BASES.into()).query("limit", "1000");
+        let listed = self.http.send(&request).await?.json(ProviderKind::Vapi)?;
+        let mut bases = Vec::new();
+        for id in listed.as_array().into_iter().flatten().filter_map(|b| b["id"].as_str()) {
+            bases.push(self.knowledge_base(id).await?);
+        }
+        Ok(bases)
+    }
+
+    async fn create_knowledge_base(&self, name: &str, description: Option<&str>) -> Result<Value, ProviderError> {
+        let mut body = serde_json::json!({"name": name});
+        if let Some(description) = description {
+            body["description"] = Value::from(description);
+        }
+        let request = Request::new(Method::POST, KNOWLEDGE_BASES.into()).body(Body::Json(&body));
+        let created = self.http.send(&request).await?.json(ProviderKind::Vapi)?;
+        let id = created["id"].as_str().ok_or_else(|| ProviderError::MalformedResponse {
+            provider: ProviderKind::Vapi,
+            detail: "the new knowledge base came without `id`".into(),
+        })?;
+        self.knowledge_base(id).await
+    }
+
+    async fn knowledge_base_file(&self, base_id: &str, file_id: &str, add: bool) -> Result<(), ProviderError> {
+        let base = format!("{KNOWLEDGE_BASES}/{}/file", segment(base_id));
+        let body = serde_json::json!({"fileId": file_id});
+        let request = if add {
+            Request::new(Method::POST, base).body(Body::Json(&body))
+        } else {
+            Request::new(Method::DELETE, format!("{base}/{}", segment(file_id)))
+        };
+        self.http
+            .send(&request.target("knowledge base", base_id))
+            .await
+            .map(drop)
     }
 
     async fn control_call(&self, call_id: &str, message: &Value) -> Result<(), ProviderError> {

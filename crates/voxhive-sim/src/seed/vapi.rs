@@ -64,6 +64,7 @@ pub fn account(rng: &mut ChaCha8Rng, api_key: &str, index: usize, history: &Hist
         phone_numbers: numbers,
         files,
         tools,
+        knowledge_bases: Vec::new(),
         credentials: Vec::new(),
     }
 }

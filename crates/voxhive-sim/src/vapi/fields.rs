@@ -386,6 +386,16 @@ pub const UPDATE_API_REQUEST_TOOL: &[Field] = &[
     f("variableExtractionPlan", Obj, None, None, false),
 ];
 
+/// Top-level fields of `CreateKnowledgeBaseV2DTO` and `UpdateKnowledgeBaseV2DTO` (`name` is
+/// required on create only; `description` may be null).
+pub const KNOWLEDGE_BASE: &[Field] = &[
+    f("name", Str, Some(80), None, false),
+    f("description", Any, None, None, false),
+];
+
+/// Top-level fields of `AttachKnowledgeBaseV2FileDTO`.
+pub const ATTACH_KNOWLEDGE_BASE_FILE: &[Field] = &[f("fileId", Str, None, None, true)];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ mod costs;
 pub mod error;
 pub mod fields;
 pub mod files;
+pub mod knowledge_bases;
 mod live;
 mod phone_numbers;
 mod query;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(calls::router())
         .merge(phone_numbers::router())
         .merge(files::router())
+        .merge(knowledge_bases::router())
         .merge(tools::router())
         .merge(analytics::router())
 }

@@ -239,3 +239,70 @@ async fn a_vapi_file_is_processing_then_done_and_unsupported_types_are_refused()
         "{refused}"
     );
 }
+
+#[tokio::test]
+async fn a_vapi_knowledge_base_gets_a_search_tool_and_indexes_its_files() {
+    let sim = spawn_sim(small_config()).await;
+    let (status, refused) = send(sim.vapi(Method::POST, "/v2/knowledge-base").json(&json!({"name": ""}))).await;
+    assert_eq!(status, 400, "{refused}");
+    let (status, base) = send(
+        sim.vapi(Method::POST, "/v2/knowledge-base")
+            .json(&json!({"name": "Clinic FAQ", "description": "Hours and parking"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{base}");
+    assert!(base.get("files").is_none() && base.get("toolId").is_none(), "{base}");
+    let path = format!("/v2/knowledge-base/{}", base["id"].as_str().unwrap());
+    let (_, whole) = send(sim.vapi(Method::GET, &path)).await;
+    let tool_id = whole["toolId"].as_str().unwrap().to_owned();
+    let (status, tool) = send(sim.vapi(Method::GET, &format!("/tool/{tool_id}"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (tool["type"].clone(), tool["knowledgeBaseId"].clone()),
+        (json!("knowledgeBase"), base["id"].clone())
+    );
+
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"Parking at the back.".to_vec())
+            .file_name("parking.txt")
+            .mime_str("text/plain")
+            .unwrap(),
+    );
+    let (_, file) = send(sim.vapi(Method::POST, "/file").multipart(form)).await;
+    let file_id = file["id"].as_str().unwrap();
+    let (status, _) = send(
+        sim.vapi(Method::POST, &format!("{path}/file"))
+            .json(&json!({"fileId": "nope"})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, added) = send(
+        sim.vapi(Method::POST, &format!("{path}/file"))
+            .json(&json!({"fileId": file_id})),
+    )
+    .await;
+    assert_eq!(status, 201, "{added}");
+    assert_eq!(
+        (added["status"].clone(), added["fileName"].clone()),
+        (json!("indexing"), json!("parking.txt"))
+    );
+    let (status, _) = send(
+        sim.vapi(Method::POST, &format!("{path}/file"))
+            .json(&json!({"fileId": file_id})),
+    )
+    .await;
+    assert_eq!(status, 409, "a file is in a base once");
+    tokio::time::sleep(std::time::Duration::from_millis(
+        voxhive_sim::VAPI_KB_INDEXING_MS as u64 + 100,
+    ))
+    .await;
+    let (_, files) = send(sim.vapi(Method::GET, &format!("{path}/file"))).await;
+    assert_eq!(files[0]["status"], "ready", "{files}");
+    let (status, _) = send(sim.vapi(Method::DELETE, &format!("{path}/file/{file_id}"))).await;
+    assert_eq!(status, 200);
+    let (status, _) = send(sim.vapi(Method::DELETE, &path)).await;
+    assert_eq!(status, 200);
+    let (status, _) = send(sim.vapi(Method::GET, &format!("/tool/{tool_id}"))).await;
+    assert_eq!(status, 404, "the search tool goes with its base");
+}

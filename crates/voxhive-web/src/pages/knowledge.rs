@@ -105,6 +105,33 @@ fn row(
     }
 }
 
+/// A Vapi connection's knowledge bases, with the files that can be added to them.
+struct BaseGroup {
+    connection: voxhive_store::Connection,
+    bases: Result<Vec<knowledge::KnowledgeBase>, String>,
+    /// The connection's files: (provider's id, name).
+    files: Vec<(String, String)>,
+}
+
+impl BaseGroup {
+    /// The connection's files not yet in `base`.
+    fn addable(&self, base: &knowledge::KnowledgeBase) -> Vec<&(String, String)> {
+        self.files
+            .iter()
+            .filter(|(id, _)| !base.files.iter().any(|f| &f.file_id == id))
+            .collect()
+    }
+}
+
+/// What users call a knowledge base file's indexing status.
+fn indexing_label(status: &str) -> String {
+    match status {
+        "indexing" => "Indexing".into(),
+        "ready" => "Ready".into(),
+        other => capitalized(other),
+    }
+}
+
 /// A connection files can be uploaded to, with its provider's limits.
 struct UploadTarget {
     id: i64,
@@ -144,6 +171,8 @@ fn upload_target(connection: &voxhive_store::Connection) -> Option<UploadTarget>
 #[template(path = "knowledge.html")]
 pub struct KnowledgePage {
     shell: Shell,
+    /// Each Vapi connection's knowledge bases, or why they could not be read.
+    bases: Vec<BaseGroup>,
     rows: Vec<FileRow>,
     targets: Vec<UploadTarget>,
     has_connections: bool,
@@ -179,7 +208,21 @@ async fn knowledge_page(auth: &Auth, state: &AppState, typed: DocumentForm) -> A
     let shell = auth.shell(state, "Knowledge Base", PATH).await?;
     let connections = scoped_connections(auth, state, shell.active_connection).await?;
     let files = knowledge::list_with_uses(state, auth.workspace_id(), shell.active_connection).await?;
+    let bases = knowledge::knowledge_bases(state, auth.workspace_id(), &connections)
+        .await?
+        .into_iter()
+        .map(|(connection, bases)| BaseGroup {
+            files: files
+                .iter()
+                .filter(|f| f.file.connection_id == connection.id && f.file.source == "file")
+                .map(|f| (f.file.remote_id.clone(), f.file.name.clone()))
+                .collect(),
+            connection,
+            bases,
+        })
+        .collect();
     Ok(KnowledgePage {
+        bases,
         rows: files.into_iter().map(row).collect(),
         targets: connections.iter().filter_map(upload_target).collect(),
         has_connections: !connections.is_empty(),
@@ -340,6 +383,102 @@ pub async fn add_document(
             Ok((StatusCode::BAD_REQUEST, Page(page)).into_response())
         }
         Err(err) => Err(err),
+    }
+}
+
+/// A new Vapi knowledge base.
+#[derive(Deserialize)]
+pub struct BaseForm {
+    #[serde(default)]
+    connection_id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+}
+
+pub async fn create_base(auth: Auth, State(state): State<AppState>, Form(form): Form<BaseForm>) -> AppResult<Response> {
+    auth.require(Permission::Edit)?;
+    let made = async {
+        let connection_id: i64 = form
+            .connection_id
+            .parse()
+            .map_err(|_| AppError::field("connection_id", "choose the Vapi connection"))?;
+        knowledge::create_knowledge_base(
+            &state,
+            auth.workspace_id(),
+            auth.user_id(),
+            connection_id,
+            &form.name,
+            &form.description,
+        )
+        .await
+    }
+    .await;
+    match made {
+        Ok(name) => Ok(redirect_with_flash(
+            &state,
+            &format!("{PATH}#bases-title"),
+            "success",
+            format!("Made the knowledge base {name} at Vapi, with its search tool: attach the tool to assistants from Tools."),
+            None,
+        )),
+        Err(AppError::NotFound) => Err(AppError::NotFound),
+        Err(err) => refused(&state, PATH, err),
+    }
+}
+
+/// A file added to a knowledge base, or taken out.
+#[derive(Deserialize)]
+pub struct BaseFileForm {
+    #[serde(default)]
+    connection_id: String,
+    #[serde(default)]
+    base_id: String,
+    #[serde(default)]
+    file_id: String,
+    #[serde(default)]
+    action: String,
+}
+
+pub async fn change_base_file(
+    auth: Auth,
+    State(state): State<AppState>,
+    Form(form): Form<BaseFileForm>,
+) -> AppResult<Response> {
+    auth.require(Permission::Edit)?;
+    let add = form.action != "remove";
+    let done = async {
+        let connection_id: i64 = form
+            .connection_id
+            .parse()
+            .map_err(|_| AppError::field("connection_id", "choose the Vapi connection"))?;
+        knowledge::knowledge_base_file(
+            &state,
+            auth.workspace_id(),
+            auth.user_id(),
+            connection_id,
+            &form.base_id,
+            &form.file_id,
+            add,
+        )
+        .await
+    }
+    .await;
+    match done {
+        Ok(()) => Ok(redirect_with_flash(
+            &state,
+            &format!("{PATH}#bases-title"),
+            "success",
+            if add {
+                "Added the file: Vapi indexes it before the assistants can search it."
+            } else {
+                "Took the file out of the knowledge base."
+            },
+            None,
+        )),
+        Err(AppError::NotFound) => Err(AppError::NotFound),
+        Err(err) => refused(&state, PATH, err),
     }
 }
 

@@ -65,6 +65,8 @@ pub fn router() -> Router<AppState> {
             post(knowledge::upload).layer(DefaultBodyLimit::max(crate::UPLOAD_BODY_LIMIT)),
         )
         .route("/knowledge-base/documents", post(knowledge::add_document))
+        .route("/knowledge-base/bases", post(knowledge::create_base))
+        .route("/knowledge-base/bases/files", post(knowledge::change_base_file))
         .route("/knowledge-base/{id}", get(knowledge::show_file))
         .route("/knowledge-base/{id}/status", get(knowledge::file_status))
         .route("/knowledge-base/{id}/download", get(knowledge::download))

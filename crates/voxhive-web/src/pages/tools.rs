@@ -36,6 +36,7 @@ fn kind_label(kind: &str) -> String {
         "endCall" => "End call".into(),
         "dtmf" => "DTMF (keypad)".into(),
         "query" => "Knowledge base query".into(),
+        "knowledgeBase" => "Knowledge base search".into(),
         "webhook" => "Webhook".into(),
         "client" => "Client".into(),
         "system" => "System".into(),

@@ -1,13 +1,16 @@
 //! Browser journey of Build, Knowledge Base, against the provider simulator: two files dropped
 //! at once (one of a type Vapi does not take is refused on the page, the other uploaded), the
 //! uploaded file followed from processing to ready, attached to an assistant as a local edit,
-//! downloaded, and deleted after a confirmation. Every page passes the suite's checks and is
+//! downloaded, put in a new Vapi knowledge base whose search tool is attached to an assistant,
+//! and deleted after a confirmation. Every page passes the suite's checks and is
 //! photographed at both widths.
 
 use serde_json::json;
 use voxhive_core::Role;
 
-use super::{assert_flash, check, check_at, click, element, element_xpath, mark_page, sign_in, wait_for_new_page};
+use super::{
+    assert_flash, check, check_at, click, element, element_xpath, fill, mark_page, sign_in, wait_for_new_page,
+};
 use super::{OWNER, WORKSPACE};
 use crate::checks::{assert_no_problems, resize, DESKTOP};
 use crate::support::{self, client};
@@ -113,6 +116,9 @@ async fn an_owner_drops_files_follows_parsing_attaches_one_and_deletes_it() {
         text.as_str().is_some_and(|t| t.contains("Open 8 to 6.")).then_some(())
     })
     .await;
+    // The provider's storage has no favicon, which the browser asked it for; nothing else.
+    let logged = crate::checks::console_errors(&browser).await;
+    assert!(logged.iter().all(|l| l.contains("favicon.ico")), "{logged:?}");
     browser.goto(&app.url(&file_path)).await;
 
     // Attach: the assistant's page says it is a local change to review and push.
@@ -140,6 +146,64 @@ async fn an_owner_drops_files_follows_parsing_attaches_one_and_deletes_it() {
         "the assistant under Used by",
     )
     .await;
+
+    // A Vapi knowledge base: made with its search tool, given the file, the tool attached.
+    browser.goto(&app.url("/knowledge-base")).await;
+    fill(&browser, "#base-name", "Clinic FAQ").await;
+    let make = element_xpath(
+        &browser,
+        "//button[normalize-space()='Make the knowledge base']",
+        "Make",
+    )
+    .await;
+    mark_page(&browser).await;
+    click(&browser, &make, "Make the knowledge base").await;
+    wait_for_new_page(&browser, "making the knowledge base").await;
+    assert_flash(
+        &browser,
+        "Made the knowledge base Clinic FAQ at Vapi",
+        "making a knowledge base",
+    )
+    .await;
+    let add = element_xpath(&browser, "//li[contains(@class,'base')][.//strong[normalize-space()='Clinic FAQ']]//button[normalize-space()='Add file']", "Add file").await;
+    browser
+        .execute(
+            "var s = document.querySelector('li.base select'); s.value = Array.from(s.options).find(o => o.text === 'opening-hours.txt').value;",
+            vec![],
+        )
+        .await;
+    mark_page(&browser).await;
+    click(&browser, &add, "Add file").await;
+    wait_for_new_page(&browser, "adding the file").await;
+    assert_flash(&browser, "Added the file", "adding a file to the knowledge base").await;
+    wait_for("the file indexed", async || {
+        browser.goto(&app.url("/knowledge-base")).await;
+        let item = browser
+            .find_xpath("//ul[@class='base-files']/li[contains(normalize-space(), 'opening-hours.txt')]")
+            .await?;
+        browser.text(&item).await.contains("Ready").then_some(())
+    })
+    .await;
+    problems.extend(check_at(&browser, "knowledge-bases", "#bases-title").await);
+    let tool = element_xpath(
+        &browser,
+        "//a[normalize-space()='attach it to assistants']",
+        "the search tool",
+    )
+    .await;
+    mark_page(&browser).await;
+    click(&browser, &tool, "the search tool").await;
+    let tool_page = wait_for_new_page(&browser, "opening the search tool").await;
+    assert!(tool_page.starts_with("/tools/"), "{tool_page}");
+    let heading = browser.text(&element(&browser, "h1").await).await;
+    assert!(heading.contains("search_clinic_faq"), "{heading}");
+    let attach = element_xpath(&browser, "//button[normalize-space()='Attach']", "Attach").await;
+    mark_page(&browser).await;
+    click(&browser, &attach, "Attach").await;
+    let arrived = wait_for_new_page(&browser, "attaching the search tool").await;
+    assert!(arrived.starts_with("/assistants/"), "{arrived}");
+    assert_flash(&browser, "review and push it to Vapi", "attaching the search tool").await;
+    browser.goto(&app.url(&file_path)).await;
 
     // Delete, after a confirmation that names the file and who uses it.
     let delete = element_xpath(
