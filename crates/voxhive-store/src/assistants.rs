@@ -155,8 +155,54 @@ impl Store {
         becomes: Becomes,
         state: &AssistantState,
     ) -> StoreResult<Option<i64>> {
+        let (_, rev) = self
+            .write_assistant(assistant_id, None, revision, becomes, state)
+            .await?;
+        Ok(rev)
+    }
+
+    /// Records a transition like [`Store::save_assistant`], but only while the assistant's
+    /// revision pointers (local, base and remote) are still those of `seen`: a transition decided
+    /// from an older reading must not undo one recorded meanwhile (a local save during a push
+    /// that took a while, a push ending during a save). False, with nothing written, when they
+    /// moved; read the assistant again and decide anew.
+    #[tracing::instrument(skip_all, fields(assistant_id = seen.id))]
+    pub async fn save_assistant_if_unchanged(
+        &self,
+        seen: &Assistant,
+        revision: Option<&NewRevision<'_>>,
+        becomes: Becomes,
+        state: &AssistantState,
+    ) -> StoreResult<bool> {
+        let (saved, _) = self
+            .write_assistant(seen.id, Some(seen), revision, becomes, state)
+            .await?;
+        Ok(saved)
+    }
+
+    /// Writes a transition in one transaction, unless the pointers moved since `seen` was read;
+    /// whether it was written, and the new revision's id.
+    async fn write_assistant(
+        &self,
+        assistant_id: i64,
+        seen: Option<&Assistant>,
+        revision: Option<&NewRevision<'_>>,
+        becomes: Becomes,
+        state: &AssistantState,
+    ) -> StoreResult<(bool, Option<i64>)> {
         let now = now_ms();
-        let rev = on_pool!(self, pool => {
+        let guard = if seen.is_some() {
+            " AND local_revision_id = $13 AND base_revision_id IS NOT DISTINCT FROM $14 \
+             AND remote_revision_id IS NOT DISTINCT FROM $15"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "UPDATE assistants SET remote_id = $1, name = $2, sync_status = $3, base_hash = $4, local_hash = $5, \
+             remote_hash = $6, base_revision_id = $7, local_revision_id = $8, remote_revision_id = $9, \
+             last_error = $10, updated_at = $11 WHERE id = $12{guard}"
+        );
+        let written = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let rev: Option<i64> = match revision {
                 Some(r) => Some(sqlx::query_scalar(
@@ -167,20 +213,26 @@ impl Store {
                 None => None,
             };
             let pick = |new: bool, old: Option<i64>| if new { rev.or(old) } else { old };
-            sqlx::query(
-                "UPDATE assistants SET remote_id = $1, name = $2, sync_status = $3, base_hash = $4, local_hash = $5, \
-                 remote_hash = $6, base_revision_id = $7, local_revision_id = $8, remote_revision_id = $9, \
-                 last_error = $10, updated_at = $11 WHERE id = $12")
+            let mut update = sqlx::query(&sql)
                 .bind(&state.remote_id).bind(&state.name).bind(&state.sync_status).bind(&state.base_hash)
                 .bind(&state.local_hash).bind(&state.remote_hash)
                 .bind(pick(becomes.base, state.base_revision_id))
                 .bind(pick(becomes.local, Some(state.local_revision_id)))
                 .bind(pick(becomes.remote, state.remote_revision_id))
-                .bind(&state.last_error).bind(now).bind(assistant_id).execute(&mut *tx).await?;
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>(rev)
+                .bind(&state.last_error).bind(now).bind(assistant_id);
+            if let Some(seen) = seen {
+                update = update.bind(seen.local_revision_id).bind(seen.base_revision_id).bind(seen.remote_revision_id);
+            }
+            let updated = update.execute(&mut *tx).await?.rows_affected();
+            if seen.is_none() || updated == 1 {
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>((true, rev))
+            } else {
+                tx.rollback().await?;
+                Ok((false, None))
+            }
         })?;
-        Ok(rev)
+        Ok(written)
     }
 
     /// One assistant of this workspace; `None` for an id of another workspace.

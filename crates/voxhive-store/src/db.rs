@@ -76,6 +76,21 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// Whether a connection handed back to the pool can be used again. When a full disk (or another
+/// I/O error) makes SQLite roll a transaction back by itself, sqlx's rollback then fails and it
+/// keeps counting the transaction as open, so every later `BEGIN` on that connection would fail:
+/// such a connection is closed instead of reused.
+async fn still_usable(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::sqlite::SqliteTransactionManager;
+    use sqlx::{Connection as _, TransactionManager as _};
+    if SqliteTransactionManager::get_transaction_depth(conn) == 0 {
+        return Ok(true);
+    }
+    // A transaction dropped without commit queued its rollback; the ping runs after it.
+    conn.ping().await?;
+    Ok(SqliteTransactionManager::get_transaction_depth(conn) == 0)
+}
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -97,6 +112,7 @@ impl Store {
                 let pool = SqlitePoolOptions::new()
                     .max_connections(options.max_connections)
                     .acquire_timeout(options.acquire_timeout)
+                    .after_release(|conn, _| Box::pin(still_usable(conn)))
                     .connect_with(connect)
                     .await
                     .map_err(unreachable)?;

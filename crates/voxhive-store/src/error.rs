@@ -31,13 +31,35 @@ impl From<sqlx::Error> for StoreError {
 }
 
 impl StoreError {
-    /// Whether the database itself is unreachable or overloaded (as opposed to a bad query).
+    /// Whether the database itself is unreachable or overloaded (as opposed to a bad query):
+    /// no connection to be had, a connection lost, or PostgreSQL shutting down, starting up or
+    /// out of connections.
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
+        match self {
             StoreError::Database(
-                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::Tls(_)
-            )
-        )
+                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::Tls(_),
+            ) => true,
+            StoreError::Database(sqlx::Error::Database(db)) => db
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57P") || code == "53300"),
+            _ => false,
+        }
+    }
+
+    /// Whether the same statement may well succeed later: the database was unavailable or out
+    /// of disk space, rather than refusing this data.
+    pub fn is_transient(&self) -> bool {
+        self.is_unavailable() || self.is_disk_full()
+    }
+
+    /// Whether the database could not write for lack of disk space (SQLite's `SQLITE_FULL`,
+    /// PostgreSQL's `disk_full`).
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(db)) => {
+                db.code().is_some_and(|code| code == "13" || code == "53100")
+            }
+            _ => false,
+        }
     }
 }

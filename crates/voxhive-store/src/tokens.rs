@@ -45,7 +45,7 @@ impl Store {
     }
 
     /// Resolves a token digest to its owner, with the role the user holds now (a token of a
-    /// removed member resolves to nothing), and records its use.
+    /// removed member resolves to nothing), and records its use (to the minute).
     #[tracing::instrument(skip_all)]
     pub async fn api_token_owner(&self, token_hash: &str) -> StoreResult<Option<TokenOwner>> {
         let owner = on_pool!(self, pool => sqlx::query_as::<_, TokenOwner>(
@@ -54,8 +54,15 @@ impl Store {
              WHERE t.token_hash = $1")
             .bind(token_hash).fetch_optional(pool).await)?;
         if let Some(owner) = &owner {
-            on_pool!(self, pool => sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-                .bind(now_ms()).bind(owner.token_id).execute(pool).await.map(|r| r.rows_affected()))?;
+            // At most once a minute, and only as a record: a busy writer or a full disk must not
+            // refuse the request.
+            let now = now_ms();
+            let recorded = on_pool!(self, pool => sqlx::query(
+                "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)")
+                .bind(now).bind(owner.token_id).bind(now - 60_000).execute(pool).await.map(|r| r.rows_affected()));
+            if let Err(error) = recorded {
+                tracing::warn!(%error, "could not record an API token's use");
+            }
         }
         Ok(owner)
     }

@@ -205,6 +205,23 @@ impl Store {
         Ok(marked)
     }
 
+    /// Hands claimed events back, uncounted, after a failure that was not theirs (the database
+    /// went away or filled up): the next pass takes them again, and an outage does not use up
+    /// their attempts.
+    pub async fn release_webhook_events(&self, ids: &[i64]) -> StoreResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "UPDATE webhook_events SET claimed_until = NULL, attempts = attempts - 1 \
+             WHERE status = 'received' AND attempts > 0 AND id IN ({list})"
+        );
+        let _turn = self.background_write_turn().await;
+        on_pool!(self, pool => sqlx::query(&sql).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
     /// One event of a workspace.
     pub async fn webhook_event(&self, workspace_id: i64, id: i64) -> StoreResult<Option<WebhookEvent>> {
         let sql = format!("SELECT {COLUMNS} FROM webhook_events WHERE workspace_id = $1 AND id = $2");

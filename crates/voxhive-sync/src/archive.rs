@@ -37,6 +37,17 @@ pub enum ArchiveError {
     Url { url: String, message: String },
     #[error("the archive has no {0}")]
     NotFound(String),
+    /// The store turned the request down (permissions, credentials); `reason` is its own word
+    /// (an S3 error's code and message) rather than the whole HTTP exchange.
+    #[error("the archive at {location} refused to {action} {key}: {reason}")]
+    Refused {
+        location: String,
+        action: &'static str,
+        key: String,
+        reason: String,
+        #[source]
+        source: Box<object_store::Error>,
+    },
     #[error("the archive at {location} failed: {source}")]
     Store {
         location: String,
@@ -121,9 +132,23 @@ impl Archive {
         })
     }
 
-    fn failed(&self, key: &str, source: object_store::Error) -> ArchiveError {
+    /// What went wrong while trying to `action` (a verb: write, read, delete) the object at `key`.
+    fn failed(&self, action: &'static str, key: &str, source: object_store::Error) -> ArchiveError {
         match source {
             object_store::Error::NotFound { .. } => ArchiveError::NotFound(key.to_owned()),
+            object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. } => {
+                let reason = s3_error_reason(&source.to_string()).unwrap_or_else(|| match source {
+                    object_store::Error::Unauthenticated { .. } => "the credentials were not accepted".to_owned(),
+                    _ => "permission denied".to_owned(),
+                });
+                ArchiveError::Refused {
+                    location: self.location.to_string(),
+                    action,
+                    key: key.to_owned(),
+                    reason,
+                    source: Box::new(source),
+                }
+            }
             source => ArchiveError::Store {
                 location: self.location.to_string(),
                 source,
@@ -132,7 +157,7 @@ impl Archive {
     }
 
     fn path(&self, key: &str) -> Result<Path, ArchiveError> {
-        Path::parse(key).map_err(|e| self.failed(key, e.into()))
+        Path::parse(key).map_err(|e| self.failed("name", key, e.into()))
     }
 
     /// Writes `bytes` at `key`, replacing what was there.
@@ -141,14 +166,14 @@ impl Archive {
         self.store
             .put(&path, PutPayload::from(bytes))
             .await
-            .map_err(|e| self.failed(key, e))?;
+            .map_err(|e| self.failed("write", key, e))?;
         Ok(())
     }
 
     /// The size in bytes of the object at `key`.
     pub async fn size(&self, key: &str) -> Result<u64, ArchiveError> {
         let path = self.path(key)?;
-        let meta = self.store.head(&path).await.map_err(|e| self.failed(key, e))?;
+        let meta = self.store.head(&path).await.map_err(|e| self.failed("read", key, e))?;
         Ok(meta.size)
     }
 
@@ -161,7 +186,7 @@ impl Archive {
                 None => self.store.get(&path).await?.bytes().await,
             }
         };
-        read.await.map_err(|e| self.failed(key, e))
+        read.await.map_err(|e| self.failed("read", key, e))
     }
 
     /// Deletes the object at `key`; one already gone is no error.
@@ -169,7 +194,7 @@ impl Archive {
         let path = self.path(key)?;
         match self.store.delete(&path).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(self.failed(key, e)),
+            Err(e) => Err(self.failed("delete", key, e)),
         }
     }
 
@@ -202,6 +227,28 @@ pub fn recording_key(connection_id: i64, remote_id: &str, content_type: Option<&
     };
     let ext = by_type.or_else(by_url).unwrap_or("bin");
     Path::from_iter([connection_id.to_string(), format!("{remote_id}.{ext}")]).to_string()
+}
+
+/// The code and message of an S3 error document (`<Error><Code>…</Code><Message>…</Message>`)
+/// quoted in an error's text, as `Code: message`.
+fn s3_error_reason(text: &str) -> Option<String> {
+    let element = |name: &str| {
+        let open = format!("<{name}>");
+        let start = text.find(&open)? + open.len();
+        let len = text[start..].find(&format!("</{name}>"))?;
+        let value = text[start..start + len]
+            .trim()
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&amp;", "&");
+        (!value.is_empty()).then_some(value)
+    };
+    match (element("Code"), element("Message")) {
+        (Some(code), Some(message)) => Some(format!("{code}: {message}")),
+        (code, message) => code.or(message),
+    }
 }
 
 /// The audio type of an archived recording, from its key's extension.
@@ -253,6 +300,31 @@ mod tests {
         assert_eq!(
             format!("{s3:?}"),
             "Archive(\"s3://recordings/voxhive?endpoint=http://127.0.0.1:9000\")"
+        );
+    }
+
+    #[test]
+    fn a_refusal_gives_the_stores_own_reason() {
+        let archive = Archive::from_url("s3://recordings/voxhive?endpoint=http://127.0.0.1:9000").unwrap();
+        let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code>\
+            <Message>Writes &amp; deletes are off</Message><RequestId>1</RequestId></Error>";
+        let refused = object_store::Error::PermissionDenied {
+            path: "voxhive/3/abc.mp3".into(),
+            source: format!("Error performing PUT http://127.0.0.1:9000/… in 4ms - 403 Forbidden: {body}").into(),
+        };
+        assert_eq!(
+            archive.failed("write", "3/abc.mp3", refused).to_string(),
+            "the archive at s3://recordings/voxhive?endpoint=http://127.0.0.1:9000 refused to write 3/abc.mp3: \
+             AccessDenied: Writes & deletes are off"
+        );
+        let unauthenticated = object_store::Error::Unauthenticated {
+            path: "voxhive/3/abc.mp3".into(),
+            source: "401 Unauthorized".into(),
+        };
+        let err = archive.failed("read", "3/abc.mp3", unauthenticated).to_string();
+        assert!(
+            err.ends_with("refused to read 3/abc.mp3: the credentials were not accepted"),
+            "{err}"
         );
     }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use voxhive_core::doc::content_hash;
 use voxhive_providers::{ProviderClient, RemoteDoc, Resource};
-use voxhive_store::{Assistant, AssistantFilter, AssistantState, Becomes, Connection, NewRevision, Store};
+use voxhive_store::{Assistant, AssistantFilter, AssistantState, Becomes, Connection, NewRevision, Store, StoreError};
 
 use crate::{SyncError, SyncStatus};
 
@@ -156,34 +156,18 @@ pub(crate) async fn observe_remote(
 ) -> Result<Observed, SyncError> {
     let hash = content_hash(provider, doc);
     let document = doc.to_string();
-    let Some(existing) = store.assistant_by_remote_id(connection_id, remote_id).await? else {
-        let state = AssistantState {
-            remote_id: Some(remote_id.to_string()),
-            name: name_of(doc),
-            sync_status: SyncStatus::Synced.as_str().into(),
-            base_hash: Some(hash.clone()),
-            local_hash: hash.clone(),
-            remote_hash: Some(hash.clone()),
-            base_revision_id: None,
-            local_revision_id: 0,
-            remote_revision_id: None,
-            last_error: None,
-        };
-        let revision = NewRevision {
-            hash: &hash,
-            document: &document,
-            source: "import",
-            author_id: None,
-        };
-        let all = Becomes {
-            base: true,
-            local: true,
-            remote: true,
-        };
-        store
-            .create_assistant(workspace_id, connection_id, &state, &revision, all)
-            .await?;
-        return Ok(Observed::Created);
+    let existing = match store.assistant_by_remote_id(connection_id, remote_id).await? {
+        Some(existing) => existing,
+        None => match create(store, workspace_id, connection_id, remote_id, doc, &hash, &document).await {
+            Ok(()) => return Ok(Observed::Created),
+            // A concurrent import (another job, or another instance) stored it first: observe
+            // the remote document against that copy instead.
+            Err(StoreError::Duplicate(what)) => store
+                .assistant_by_remote_id(connection_id, remote_id)
+                .await?
+                .ok_or(StoreError::Duplicate(what))?,
+            Err(other) => return Err(other.into()),
+        },
     };
     if existing.remote_hash.as_deref() == Some(hash.as_str())
         && existing.sync_status != SyncStatus::RemoteDeleted.as_str()
@@ -234,6 +218,45 @@ pub(crate) async fn observe_remote(
             .await?;
         Ok(Observed::Conflict)
     }
+}
+
+/// Stores an assistant seen for the first time, in sync with the provider's document.
+async fn create(
+    store: &Store,
+    workspace_id: i64,
+    connection_id: i64,
+    remote_id: &str,
+    doc: &Value,
+    hash: &str,
+    document: &str,
+) -> Result<(), StoreError> {
+    let state = AssistantState {
+        remote_id: Some(remote_id.to_string()),
+        name: name_of(doc),
+        sync_status: SyncStatus::Synced.as_str().into(),
+        base_hash: Some(hash.to_owned()),
+        local_hash: hash.to_owned(),
+        remote_hash: Some(hash.to_owned()),
+        base_revision_id: None,
+        local_revision_id: 0,
+        remote_revision_id: None,
+        last_error: None,
+    };
+    let revision = NewRevision {
+        hash,
+        document,
+        source: "import",
+        author_id: None,
+    };
+    let all = Becomes {
+        base: true,
+        local: true,
+        remote: true,
+    };
+    store
+        .create_assistant(workspace_id, connection_id, &state, &revision, all)
+        .await?;
+    Ok(())
 }
 
 /// Marks an assistant whose remote document is gone; its local revisions stay.

@@ -77,9 +77,7 @@ async fn record_pushed(store: &Store, assistant: &Assistant, remote_id: &str, re
         // The provider holds exactly the local document: its revision is the base and the remote too.
         state.base_revision_id = Some(assistant.local_revision_id);
         state.remote_revision_id = Some(assistant.local_revision_id);
-        store
-            .save_assistant(assistant.id, None, Becomes::default(), &state)
-            .await?;
+        record(store, assistant, None, Becomes::default(), state).await?;
     } else {
         // The provider filled in defaults or normalised values: adopt its document.
         state.local_hash = hash.clone();
@@ -91,18 +89,12 @@ async fn record_pushed(store: &Store, assistant: &Assistant, remote_id: &str, re
             source: "pull",
             author_id: None,
         };
-        store
-            .save_assistant(
-                assistant.id,
-                Some(&revision),
-                Becomes {
-                    base: true,
-                    local: true,
-                    remote: true,
-                },
-                &state,
-            )
-            .await?;
+        let all = Becomes {
+            base: true,
+            local: true,
+            remote: true,
+        };
+        record(store, assistant, Some(&revision), all, state).await?;
     }
     Ok(())
 }
@@ -112,29 +104,80 @@ async fn record_failure(store: &Store, assistant: &Assistant, err: &ProviderErro
     let mut state = AssistantState::of(assistant);
     state.sync_status = SyncStatus::Error.as_str().into();
     state.last_error = Some(err.to_string());
-    store
-        .save_assistant(assistant.id, None, Becomes::default(), &state)
-        .await?;
+    record(store, assistant, None, Becomes::default(), state).await
+}
+
+/// Writes a step of a push decided from `pushed`, the assistant as the push read it. While
+/// nothing else was recorded since, `state` is written as it is; when a local save came in
+/// meanwhile (a push through retries can take seconds), that newer local revision and its name
+/// are kept instead, and the status follows from the hashes (a failure stays an error).
+async fn record(
+    store: &Store,
+    pushed: &Assistant,
+    revision: Option<&NewRevision<'_>>,
+    mut becomes: Becomes,
+    mut state: AssistantState,
+) -> Result<(), SyncError> {
+    let mut seen = pushed.clone();
+    while !store
+        .save_assistant_if_unchanged(&seen, revision, becomes, &state)
+        .await?
+    {
+        let Some(now) = store.assistant(seen.workspace_id, seen.id).await? else {
+            return Ok(()); // Deleted meanwhile: nothing left to record.
+        };
+        if now.local_revision_id != pushed.local_revision_id {
+            state.local_hash = now.local_hash.clone();
+            state.local_revision_id = now.local_revision_id;
+            state.name = now.name.clone();
+            becomes.local = false;
+            if state.sync_status != SyncStatus::Error.as_str() {
+                let status = SyncStatus::from_hashes(
+                    state.base_hash.as_deref(),
+                    &state.local_hash,
+                    state.remote_hash.as_deref(),
+                    state.remote_id.is_some(),
+                );
+                state.sync_status = status.as_str().into();
+            }
+        }
+        seen = now;
+    }
     Ok(())
 }
 
-/// Pushes the local document. Reads the remote first: when it moved since the last sync the
-/// push stops with a conflict instead of overwriting someone else's change. A failure keeps the
-/// local revision and records the provider's message. The assistant shows "syncing" meanwhile.
+/// Pushes the local document as it is when the push starts (a bulk push reads its list
+/// earlier). Reads the remote first: when it moved since the last sync the push stops with a
+/// conflict instead of overwriting someone else's change. A failure keeps the local revision and
+/// records the provider's message. The assistant shows "syncing" meanwhile; a local save made
+/// meanwhile is kept, and shows as modified afterwards.
 pub async fn push(store: &Store, client: &dyn ProviderClient, assistant: &Assistant) -> Result<PushOutcome, SyncError> {
-    let mut syncing = AssistantState::of(assistant);
-    syncing.sync_status = SyncStatus::Syncing.as_str().into();
-    store
-        .save_assistant(assistant.id, None, Becomes::default(), &syncing)
-        .await?;
+    let assistant = &loop {
+        let Some(now) = store.assistant(assistant.workspace_id, assistant.id).await? else {
+            return Err(SyncError::MissingRevision(assistant.local_revision_id));
+        };
+        let mut syncing = AssistantState::of(&now);
+        syncing.sync_status = SyncStatus::Syncing.as_str().into();
+        if store
+            .save_assistant_if_unchanged(&now, None, Becomes::default(), &syncing)
+            .await?
+        {
+            break now;
+        }
+    };
     let outcome = push_guarded(store, client, assistant).await;
     if outcome.is_err() {
         // Every path that reached the provider recorded a status; the others put the old one back.
         if let Some(now) = store.assistant(assistant.workspace_id, assistant.id).await? {
             if now.sync_status == SyncStatus::Syncing.as_str() {
-                store
-                    .save_assistant(assistant.id, None, Becomes::default(), &AssistantState::of(assistant))
-                    .await?;
+                record(
+                    store,
+                    assistant,
+                    None,
+                    Becomes::default(),
+                    AssistantState::of(assistant),
+                )
+                .await?;
             }
         }
     }
@@ -293,17 +336,6 @@ pub async fn save_local(
         let previous = local_document(store, assistant).await?;
         refuse_invalid(&assistant.provider, Some(&previous), document)?;
     }
-    let mut state = AssistantState::of(assistant);
-    state.local_hash = hash.clone();
-    state.name = name_of(document);
-    state.last_error = None;
-    let status = SyncStatus::from_hashes(
-        assistant.base_hash.as_deref(),
-        &hash,
-        assistant.remote_hash.as_deref(),
-        assistant.remote_id.is_some(),
-    );
-    state.sync_status = status.as_str().into();
     let text = document.to_string();
     let revision = NewRevision {
         hash: &hash,
@@ -311,16 +343,37 @@ pub async fn save_local(
         source,
         author_id,
     };
-    store
-        .save_assistant(
-            assistant.id,
-            Some(&revision),
-            Becomes {
-                local: true,
-                ..Becomes::default()
-            },
-            &state,
-        )
-        .await?;
-    Ok(true)
+    let becomes = Becomes {
+        local: true,
+        ..Becomes::default()
+    };
+    // Decided from `assistant` as it was read; when a push or a pull was recorded since, the
+    // edit is applied again to the assistant as it is now, so neither undoes the other.
+    let mut seen = assistant.clone();
+    loop {
+        let mut state = AssistantState::of(&seen);
+        state.local_hash = hash.clone();
+        state.name = name_of(document);
+        state.last_error = None;
+        let status = SyncStatus::from_hashes(
+            seen.base_hash.as_deref(),
+            &hash,
+            seen.remote_hash.as_deref(),
+            seen.remote_id.is_some(),
+        );
+        state.sync_status = status.as_str().into();
+        if store
+            .save_assistant_if_unchanged(&seen, Some(&revision), becomes, &state)
+            .await?
+        {
+            return Ok(true);
+        }
+        seen = store
+            .assistant(seen.workspace_id, seen.id)
+            .await?
+            .ok_or(SyncError::MissingRevision(seen.local_revision_id))?;
+        if seen.local_hash == hash {
+            return Ok(false);
+        }
+    }
 }

@@ -43,6 +43,8 @@ pub enum AppError {
     CsrfRejected,
     #[error("the database is not answering; try again in a moment")]
     Unavailable,
+    #[error("the database's disk is full: nothing can be saved until space is freed (what is saved is safe)")]
+    DiskFull,
     #[error("something went wrong on our side; it has been logged")]
     Internal(String),
 }
@@ -104,7 +106,7 @@ impl AppError {
             AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable | AppError::DiskFull => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -122,6 +124,7 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Unavailable => "unavailable",
+            AppError::DiskFull => "disk_full",
             AppError::Internal(_) => "internal",
         }
     }
@@ -130,6 +133,7 @@ impl AppError {
         match self {
             AppError::Internal(detail) => tracing::error!(%detail, "internal error"),
             AppError::Unavailable => tracing::warn!("database unavailable"),
+            AppError::DiskFull => tracing::error!("the database's disk is full"),
             _ => {}
         }
     }
@@ -138,6 +142,7 @@ impl AppError {
         match self {
             AppError::RateLimited { retry_after_secs, .. } => HeaderValue::from_str(&retry_after_secs.to_string()).ok(),
             AppError::Unavailable => Some(HeaderValue::from_static("5")),
+            AppError::DiskFull => Some(HeaderValue::from_static("60")),
             _ => None,
         }
     }
@@ -147,6 +152,8 @@ impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
         if err.is_unavailable() {
             AppError::Unavailable
+        } else if err.is_disk_full() {
+            AppError::DiskFull
         } else {
             AppError::Internal(err.to_string())
         }

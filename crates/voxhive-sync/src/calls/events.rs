@@ -13,8 +13,10 @@ use crate::SyncError;
 
 /// Events claimed at once.
 const BATCH: u32 = 100;
-/// How long a claimed batch stays with this worker.
-const LEASE_MS: i64 = 60_000;
+/// How long a claimed batch stays with this worker. A batch takes well under a second; a worker
+/// killed mid-batch leaves its events to another after this. Processing a batch twice (a lease
+/// lapsed under a stall) is harmless: the upsert skips a replay.
+const LEASE_MS: i64 = 15_000;
 
 /// What processing the log did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -35,7 +37,14 @@ pub async fn process_webhook_events(store: &Store) -> Result<EventsReport, SyncE
         if events.is_empty() {
             return Ok(report);
         }
-        process_batch(store, events, &mut report).await?;
+        let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+        if let Err(err) = process_batch(store, events, &mut report).await {
+            if matches!(&err, SyncError::Store(e) if e.is_transient()) {
+                // Best effort: when the database cannot take this either, the lease lapses.
+                store.release_webhook_events(&ids).await.ok();
+            }
+            return Err(err);
+        }
     }
 }
 
@@ -94,6 +103,8 @@ async fn process_batch(store: &Store, events: Vec<WebhookEvent>, report: &mut Ev
             outcomes.extend(to_store.iter().map(|p| processed(p.event_id, None)));
             report.stored += to_store.len();
         }
+        // The events stay received and are taken again (see `process_webhook_events`).
+        Err(err) if err.is_transient() => return Err(err.into()),
         Err(err) => {
             tracing::warn!(error = %err, "a batch of webhook calls failed; storing them one by one");
             for p in &to_store {
@@ -102,6 +113,7 @@ async fn process_batch(store: &Store, events: Vec<WebhookEvent>, report: &mut Ev
                         outcomes.push(processed(p.event_id, None));
                         report.stored += 1;
                     }
+                    Err(err) if err.is_transient() => return Err(err.into()),
                     Err(err) => {
                         outcomes.push(failed(p.event_id, format!("the call cannot be stored: {err}")));
                         report.failed += 1;

@@ -11,7 +11,7 @@ mod writer;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -39,7 +39,12 @@ pub fn router() -> Router<AppState> {
 
 /// An answer to the provider: `{"error": "..."}` with a status.
 fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(json!({"error": message.into()}))).into_response()
+    let mut res = (status, Json(json!({"error": message.into()}))).into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    res
 }
 
 #[tracing::instrument(skip_all, fields(connection_id = %connection_id))]

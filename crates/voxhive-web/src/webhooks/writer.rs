@@ -25,14 +25,19 @@ pub struct Delivery {
     pub rejection: Option<String>,
 }
 
-/// The delivery could not be written (the database failed, or the server is stopping).
-#[derive(Debug, thiserror::Error)]
-#[error("the webhook event could not be stored")]
-pub struct NotStored;
+/// The delivery could not be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NotStored {
+    #[error("the database's disk is full, so the webhook event could not be stored")]
+    DiskFull,
+    /// The database failed otherwise, or the server is stopping.
+    #[error("the webhook event could not be stored")]
+    Failed,
+}
 
 struct Queued {
     delivery: Delivery,
-    stored: oneshot::Sender<bool>,
+    stored: oneshot::Sender<Result<(), NotStored>>,
 }
 
 /// The handle requests use to record deliveries; the writer task stops when the last handle is
@@ -58,27 +63,24 @@ impl WebhookWriter {
         self.queue
             .send(Queued { delivery, stored })
             .await
-            .map_err(|_| NotStored)?;
-        match done.await {
-            Ok(true) => Ok(()),
-            _ => Err(NotStored),
-        }
+            .map_err(|_| NotStored::Failed)?;
+        done.await.unwrap_or(Err(NotStored::Failed))
     }
 }
 
 async fn run(store: Store, mut rx: mpsc::Receiver<Queued>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let ok = commit(&store, &batch).await;
+        let outcome = commit(&store, &batch).await;
         for queued in batch.drain(..) {
-            let _ = queued.stored.send(ok);
+            let _ = queued.stored.send(outcome);
         }
     }
 }
 
-/// Writes one batch in one transaction; false (logged) when it failed, so every sender of the
-/// batch answers an error and the provider delivers again.
-async fn commit(store: &Store, batch: &[Queued]) -> bool {
+/// Writes one batch in one transaction; when it failed (logged), every sender of the batch
+/// answers an error and the provider delivers again.
+async fn commit(store: &Store, batch: &[Queued]) -> Result<(), NotStored> {
     let events: Vec<NewWebhookEvent<'_>> = batch
         .iter()
         .map(|q| {
@@ -101,11 +103,15 @@ async fn commit(store: &Store, batch: &[Queued]) -> bool {
         Ok(_) => {
             metrics::counter!("webhook_commits_total").increment(1);
             metrics::counter!("webhook_events_stored_total").increment(events.len() as u64);
-            true
+            Ok(())
         }
         Err(error) => {
             tracing::error!(%error, events = events.len(), "could not store webhook events");
-            false
+            Err(if error.is_disk_full() {
+                NotStored::DiskFull
+            } else {
+                NotStored::Failed
+            })
         }
     }
 }

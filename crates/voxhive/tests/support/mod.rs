@@ -14,6 +14,7 @@ use voxhive_core::Role;
 use voxhive_store::Connection as StoredConnection;
 
 pub mod seed;
+#[allow(unused_imports)]
 pub use seed::call;
 
 /// The admin URL of a PostgreSQL server to create test databases on, when set.
@@ -33,7 +34,7 @@ pub fn engine() -> &'static str {
 }
 
 /// Creates an empty PostgreSQL database for one test and returns its URL.
-async fn fresh_postgres_database(admin_url: &str) -> String {
+pub async fn fresh_postgres_database(admin_url: &str) -> String {
     let name = format!("vh_test_{}", voxhive_core::secret::random_token(8));
     let mut conn = sqlx::PgConnection::connect(admin_url)
         .await
