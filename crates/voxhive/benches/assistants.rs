@@ -1,7 +1,8 @@
 //! The Assistants figures, each beside a baseline measured in the same run: importing 1,000
 //! assistants from the simulator, pushing 200 edited ones, and the `/assistants` page with 1,000
-//! rows. Run with `cargo bench -p voxhive --bench assistants` (release build); set
-//! `VOXHIVE_BENCH_DATABASE_URL` to a PostgreSQL admin URL to run on a fresh PostgreSQL database.
+//! rows; and the Vapi client beside a bare HTTP loop over the same pages. Run with `cargo bench -p voxhive --bench assistants` (release build); set
+//! `VOXHIVE_BENCH_DATABASE_URL` to a PostgreSQL admin URL to run on a fresh PostgreSQL database,
+//! `VOXHIVE_BENCH_JSON=FILE` to also write the figures as JSON.
 
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,7 @@ use futures::stream::{self, StreamExt};
 use reqwest::Client;
 use serde_json::{json, Value};
 use voxhive::{Config, Running};
+use voxhive_providers::{ClientConfig, ProviderKind, Resource};
 use voxhive_sim::{SimConfig, SimHandle, Sizes, VapiOrgConfig, DEFAULT_VAPI_KEYS};
 use voxhive_store::AssistantFilter;
 
@@ -76,6 +78,7 @@ async fn main() {
     bench.note_peak("peak RSS of the bench process, after the push");
     rows.extend(measure_list_page(&bench).await);
     bench.note_peak("peak RSS of the bench process, after the page");
+    rows.extend(measure_client(&bench).await);
     rows.append(&mut bench.peaks.lock().unwrap());
 
     println!(
@@ -83,6 +86,9 @@ async fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     print_table(&rows);
+    if let Ok(path) = std::env::var("VOXHIVE_BENCH_JSON") {
+        common::write_json(&path, &rows);
+    }
     bench.running.stop().await.expect("clean stop");
 }
 
@@ -223,6 +229,7 @@ async fn create_connection(bench: &Bench) -> i64 {
 /// going back by `createdAtLe` until a page comes back short.
 async fn sim_list(bench: &Bench) -> Vec<Value> {
     let mut all: Vec<Value> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut edge: Option<String> = None;
     loop {
         let mut request = bench
@@ -239,7 +246,7 @@ async fn sim_list(bench: &Bench) -> Vec<Value> {
             .min()
             .map(str::to_owned);
         for doc in page {
-            if !all.iter().any(|d| d["id"] == doc["id"]) {
+            if seen.insert(doc["id"].as_str().unwrap_or_default().to_owned()) {
                 all.push(doc);
             }
         }
@@ -432,5 +439,63 @@ async fn measure_list_page(bench: &Bench) -> Vec<Row> {
         .vs(ms(percentile(&sql_times, 95.0)), "Store::assistants p95")
         .goal(50.0),
         Row::new("/assistants: page size", page.len() as f64 / 1024.0, "KiB"),
+    ]
+}
+
+/// Rounds each way is timed; the median is kept (the machine is shared and noisy).
+const CLIENT_ROUNDS: usize = 5;
+/// Documents fetched one by one in each round.
+const CLIENT_GETS: usize = 200;
+
+/// The Vapi client of `voxhive-providers` against a bare reqwest loop over the same pages: the
+/// list of every assistant (its `limit=1000` windows), then a GET of `CLIENT_GETS` of them, one
+/// at a time. Rounds alternate between the two so that noise falls on both alike.
+async fn measure_client(bench: &Bench) -> Vec<Row> {
+    let config = ClientConfig::new(ProviderKind::Vapi, SIM_KEY, Some(bench.sim.base_url()));
+    let client = voxhive_providers::build_client(config);
+    let listed = client.list(Resource::Assistants).await.expect("the client lists");
+    assert_eq!(listed.items.len(), ASSISTANTS);
+    let ids: Vec<String> = listed.items.iter().take(CLIENT_GETS).map(|d| d.id.clone()).collect();
+    let (mut client_list, mut bare_list, mut client_gets, mut bare_gets) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..CLIENT_ROUNDS {
+        let started = Instant::now();
+        let listing = client.list(Resource::Assistants).await.expect("the client lists");
+        client_list.push(started.elapsed());
+        assert_eq!(listing.items.len(), ASSISTANTS);
+        let started = Instant::now();
+        assert_eq!(sim_list(bench).await.len(), ASSISTANTS);
+        bare_list.push(started.elapsed());
+        let started = Instant::now();
+        for id in &ids {
+            client.get(Resource::Assistants, id).await.expect("the client reads");
+        }
+        client_gets.push(started.elapsed());
+        let started = Instant::now();
+        for id in &ids {
+            let res = bench
+                .sim(reqwest::Method::GET, &format!("/assistant/{id}"))
+                .send()
+                .await
+                .unwrap();
+            let _: Value = res.json().await.expect("a document");
+        }
+        bare_gets.push(started.elapsed());
+    }
+    let ms = |times: &[Duration]| percentile(times, 50.0).as_secs_f64() * 1000.0;
+    vec![
+        Row::new(
+            format!("Vapi client: list {ASSISTANTS} assistants (median)"),
+            ms(&client_list),
+            "ms",
+        )
+        .vs(ms(&bare_list), "bare reqwest loop over the same pages")
+        .ratio_at_most(1.1),
+        Row::new(
+            format!("Vapi client: GET {CLIENT_GETS} assistants one by one (median)"),
+            ms(&client_gets),
+            "ms",
+        )
+        .vs(ms(&bare_gets), "bare reqwest GETs of the same documents")
+        .ratio_at_most(1.1),
     ]
 }

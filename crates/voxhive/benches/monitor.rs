@@ -1,4 +1,5 @@
-//! The Monitor figures, each beside a baseline measured in the same run, on SQLite:
+//! The Monitor figures, each beside a baseline measured in the same run, on SQLite (or, for the
+//! ingestion, on PostgreSQL):
 //! - webhook ingestion, durably acknowledged (signed Vapi `end-of-call-report` deliveries to a
 //!   real server by concurrent clients), beside bare inserts of the same rows into the event log
 //!   (one commit per row, and all in one transaction) and beside the load generator's own
@@ -12,6 +13,9 @@
 //! Run with `cargo bench -p voxhive --bench monitor`. `VOXHIVE_BENCH_SCALES=10k,100k` picks the
 //! scales (default `10k,100k,1m`); `VOXHIVE_BENCH_PHASES=ingestion,usage,search` picks the
 //! phases (default all three); `VOXHIVE_BENCH_JSON=FILE` also writes the figures as JSON.
+//! `VOXHIVE_BENCH_DATABASE_URL` (a PostgreSQL admin URL) runs the ingestion phase on fresh
+//! PostgreSQL databases instead; the usage and search phases generate their calls with SQLite's
+//! SQL and run on SQLite only.
 
 mod common;
 #[allow(dead_code)]
@@ -23,8 +27,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{
-    percentile, print_table, proc_status_kib, scrape_counter, scrape_histogram, serve_with_owner, signed_in,
-    time_requests, Row, Served, EMAIL, PASSWORD,
+    fresh_postgres_database, percentile, print_table, proc_status_kib, scrape_counter, scrape_histogram,
+    serve_with_owner, signed_in, time_requests, Row, Served, EMAIL, PASSWORD,
 };
 use reqwest::Client;
 use serde_json::{json, Value};
@@ -52,7 +56,12 @@ struct Bench {
     token: String,
     workspace_id: i64,
     connection_id: i64,
-    db_file: std::path::PathBuf,
+    /// The SQLite file, or `None` on PostgreSQL.
+    db_file: Option<std::path::PathBuf>,
+    /// The PostgreSQL admin URL (fresh databases are made on it), or `None` on SQLite.
+    postgres_admin: Option<String>,
+    /// The server's PostgreSQL database, or `None` on SQLite.
+    postgres_url: Option<String>,
     http: Client,
     _data_dir: tempfile::TempDir,
 }
@@ -62,13 +71,26 @@ async fn main() {
     voxhive::logging::init(voxhive::config::LogFormat::Human, "warn");
     let scales = scales();
     let phases = std::env::var("VOXHIVE_BENCH_PHASES").unwrap_or_else(|_| "ingestion,usage,search".into());
-    let phase = |name: &str| phases.split(',').any(|p| p.trim() == name);
     let bench = start().await;
+    let on_postgres = bench.postgres_url.is_some();
+    let phase = |name: &str| phases.split(',').any(|p| p.trim() == name) && (name == "ingestion" || !on_postgres);
     let mut rows = Vec::new();
     if phase("ingestion") {
         rows.extend(measure_ingestion(&bench).await);
     }
+    if on_postgres {
+        let size: i64 = bench.scalar("SELECT pg_database_size(current_database())").await;
+        rows.push(Row::new(
+            format!("database size with {EVENTS} events and calls"),
+            size as f64 / 1024.0 / 1024.0,
+            "MiB",
+        ));
+        return finish(bench, rows).await;
+    }
     for &scale in &scales {
+        if !phase("usage") && !phase("search") {
+            break;
+        }
         grow_calls(&bench, scale).await;
         if phase("usage") {
             rows.extend(measure_usage(&bench, scale).await);
@@ -77,15 +99,26 @@ async fn main() {
     if phase("search") {
         rows.extend(measure_search(&bench, *scales.last().expect("a scale")).await);
     }
-    let size = std::fs::metadata(&bench.db_file).map_or(0, |m| m.len()) as f64 / 1024.0 / 1024.0;
-    rows.push(Row::new(
-        format!("database file with {} calls", label(*scales.last().unwrap())),
-        size,
-        "MiB",
-    ));
+    if phase("usage") || phase("search") {
+        // The calls the usage phase generated dominate the file, which then gives a fair size per call.
+        let db_file = bench.db_file.as_ref().expect("SQLite");
+        let size = std::fs::metadata(db_file).map_or(0, |m| m.len()) as f64 / 1024.0 / 1024.0;
+        let calls: i64 = bench.scalar("SELECT COUNT(*) FROM calls").await;
+        rows.push(Row::new(format!("database file with {calls} calls"), size, "MiB"));
+        rows.push(Row::new(
+            "database size per million calls",
+            size * 1_000_000.0 / calls.max(1) as f64,
+            "MiB",
+        ));
+    }
+    finish(bench, rows).await;
+}
 
+/// Prints the table (and writes the JSON) and stops the server.
+async fn finish(bench: Bench, rows: Vec<Row>) {
+    let engine = bench.running.store.engine().as_str();
     println!(
-        "\nVoxHive monitor benchmark: SQLite, {} cores\n",
+        "\nVoxHive monitor benchmark: {engine}, {} cores\n",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     print_table(&rows);
@@ -140,9 +173,15 @@ async fn start() -> Bench {
     .await
     .expect("simulator starts");
     let data_dir = tempfile::tempdir().expect("temp dir");
+    let postgres_admin = std::env::var("VOXHIVE_BENCH_DATABASE_URL").ok();
+    let postgres_url = match &postgres_admin {
+        Some(admin) => Some(fresh_postgres_database(admin).await),
+        None => None,
+    };
     let config = Config {
         bind: "127.0.0.1:0".into(),
         data_dir: data_dir.path().to_path_buf(),
+        database_url: postgres_url.clone(),
         // The bench's calls carry recording URLs on the internet, which the archive would download.
         archive_url: Some("off".into()),
         ..Config::default()
@@ -168,8 +207,11 @@ async fn start() -> Bench {
         .unwrap()
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "db"))
-        .expect("the SQLite file in the data directory");
+        .find(|p| p.extension().is_some_and(|e| e == "db"));
+    assert!(
+        db_file.is_some() || postgres_url.is_some(),
+        "the SQLite file in the data directory"
+    );
     Bench {
         base,
         running,
@@ -178,6 +220,8 @@ async fn start() -> Bench {
         workspace_id,
         connection_id: connection["id"].as_i64().expect("connection id"),
         db_file,
+        postgres_admin,
+        postgres_url,
         http,
         _data_dir: data_dir,
     }
@@ -318,12 +362,10 @@ async fn measure_ingestion(bench: &Bench) -> Vec<Row> {
     let commit_seconds = scrape_counter(&bench.base, "webhook_commit_seconds_sum").await;
     let acknowledged = Instant::now();
     // Processing runs beside the deliveries; wait until every call is stored.
-    let mut db = read_connection(bench).await;
     loop {
-        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM calls WHERE remote_id LIKE 'bench-call-%'")
-            .fetch_one(&mut db)
-            .await
-            .unwrap();
+        let stored: i64 = bench
+            .scalar("SELECT COUNT(*) FROM calls WHERE remote_id LIKE 'bench-call-%'")
+            .await;
         if stored as usize == EVENTS {
             break;
         }
@@ -336,12 +378,15 @@ async fn measure_ingestion(bench: &Bench) -> Vec<Row> {
     let processed = time + acknowledged.elapsed();
     let peak = peak_row("webhook ingestion and processing");
 
-    let (one_by_one, one_tx) = bare_inserts(&bodies).await;
+    let (one_by_one, one_tx) = bare_inserts(&bodies, bench.postgres_admin.as_deref()).await;
     let rate = |n: usize, d: Duration| n as f64 / d.as_secs_f64();
+    let mut acknowledged = Row::new("webhook ingestion, acknowledged (events/s)", rate(EVENTS, time), "/s")
+        .vs(one_by_one, "bare insert, one commit per row");
+    if bench.postgres_url.is_none() {
+        acknowledged = acknowledged.at_least(10_000.0);
+    }
     vec![
-        Row::new("webhook ingestion, acknowledged (events/s)", rate(EVENTS, time), "/s")
-            .vs(one_by_one, "bare insert, one commit per row")
-            .at_least(2_000.0),
+        acknowledged,
         Row::new("webhook ingestion, acknowledged (events/s)", rate(EVENTS, time), "/s")
             .vs(one_tx, "bare insert, all rows in one transaction"),
         Row::new("load generator ceiling (requests/s)", rate(EVENTS, ceiling_time), "/s"),
@@ -365,16 +410,16 @@ async fn measure_ingestion(bench: &Bench) -> Vec<Row> {
     ]
 }
 
-/// Inserts of the same rows into a fresh SQLite event log: one commit per row (a sample of
-/// `BARE_ROWS`), and all of them in one transaction; rows per second of each.
-async fn bare_inserts(bodies: &[Vec<u8>]) -> (f64, f64) {
+/// Inserts of the same rows into a fresh event log of the same engine (SQLite, or a new database
+/// on the PostgreSQL server of `postgres_admin`): one commit per row (a sample of `BARE_ROWS`),
+/// and all of them in one transaction; rows per second of each.
+async fn bare_inserts(bodies: &[Vec<u8>], postgres_admin: Option<&str>) -> (f64, f64) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(
-        &DatabaseUrl::sqlite_file(&dir.path().join("bare.db")),
-        &StoreOptions::default(),
-    )
-    .await
-    .unwrap();
+    let url = match postgres_admin {
+        Some(admin) => DatabaseUrl::parse(&fresh_postgres_database(admin).await).unwrap(),
+        None => DatabaseUrl::sqlite_file(&dir.path().join("bare.db")),
+    };
+    let store = Store::connect(&url, &StoreOptions::default()).await.unwrap();
     store.migrate().await.unwrap();
     let ws = store.create_workspace("Bare").await.unwrap();
     let connection = seed::connection(&store, ws.id, "vapi", "Bare").await;
@@ -407,11 +452,27 @@ fn event_of(workspace_id: i64, connection_id: i64, body: &str) -> NewWebhookEven
 async fn read_connection(bench: &Bench) -> SqliteConnection {
     SqliteConnection::connect_with(
         &SqliteConnectOptions::new()
-            .filename(&bench.db_file)
+            .filename(bench.db_file.as_ref().expect("an SQLite bench"))
             .busy_timeout(Duration::from_secs(60)),
     )
     .await
     .expect("open the server's database")
+}
+
+impl Bench {
+    /// One number read from the server's database, on either engine.
+    async fn scalar(&self, sql: &str) -> i64 {
+        match &self.postgres_url {
+            Some(url) => {
+                let mut db = sqlx::PgConnection::connect(url).await.expect("connect");
+                sqlx::query_scalar(sql).fetch_one(&mut db).await.expect(sql)
+            }
+            None => sqlx::query_scalar(sql)
+                .fetch_one(&mut read_connection(self).await)
+                .await
+                .expect(sql),
+        }
+    }
 }
 
 /// Adds generated calls until the workspace has `scale` of them (bench calls from the
@@ -513,17 +574,27 @@ async fn measure_usage(bench: &Bench, scale: usize) -> Vec<Row> {
     }
     let bare_30 = bare_aggregate(bench, 30).await;
     let bare_365 = bare_aggregate(bench, 365).await;
+    // At a million calls the goal is also a tenth of the bare per-day aggregate.
+    let tenth = |row: Row| {
+        if scale >= 1_000_000 {
+            row.ratio_at_most(0.1)
+        } else {
+            row
+        }
+    };
     vec![
-        Row::new(
-            format!("/usage (30 days) at {at}: p95, client side"),
-            ms(percentile(&page, 95.0)),
-            "ms",
-        )
-        .vs(
-            ms(percentile(&bare_30, 95.0)),
-            "bare aggregate over calls, 30 days, p95",
-        )
-        .goal(50.0),
+        tenth(
+            Row::new(
+                format!("/usage (30 days) at {at}: p95, client side"),
+                ms(percentile(&page, 95.0)),
+                "ms",
+            )
+            .vs(
+                ms(percentile(&bare_30, 95.0)),
+                "bare aggregate over calls, 30 days, p95",
+            )
+            .goal(25.0),
+        ),
         Row::new(
             format!("/usage (30 days) at {at}: server p95 (histogram)"),
             server.quantile_ms(0.95),
@@ -533,17 +604,19 @@ async fn measure_usage(bench: &Bench, scale: usize) -> Vec<Row> {
             ms(percentile(&bare_30, 50.0)),
             "bare aggregate over calls, 30 days, median",
         )
-        .goal(50.0),
-        Row::new(
-            format!("/api/v1/usage (365 days, by day) at {at}: p95"),
-            ms(percentile(&api_times, 95.0)),
-            "ms",
-        )
-        .vs(
-            ms(percentile(&bare_365, 95.0)),
-            "bare aggregate over calls, 365 days, p95",
-        )
-        .goal(50.0),
+        .goal(25.0),
+        tenth(
+            Row::new(
+                format!("/api/v1/usage (365 days, by day) at {at}: p95"),
+                ms(percentile(&api_times, 95.0)),
+                "ms",
+            )
+            .vs(
+                ms(percentile(&bare_365, 95.0)),
+                "bare aggregate over calls, 365 days, p95",
+            )
+            .goal(25.0),
+        ),
         peak_row(&format!("the usage requests at {at}")),
     ]
 }

@@ -64,6 +64,8 @@ pub struct Row {
     pub goal: Option<f64>,
     /// The goal is a floor (`>=`) rather than a ceiling (`<`).
     pub at_least: bool,
+    /// The most the value may be, as a multiple of the baseline.
+    pub ratio_goal: Option<f64>,
     pub baseline_is: String,
 }
 
@@ -76,6 +78,7 @@ impl Row {
             unit,
             goal: None,
             at_least: false,
+            ratio_goal: None,
             baseline_is: String::new(),
         }
     }
@@ -97,10 +100,41 @@ impl Row {
         self
     }
 
-    /// Whether the value meets the goal, if there is one.
+    /// A goal on the ratio: the value is at most `times` the baseline.
+    pub fn ratio_at_most(mut self, times: f64) -> Self {
+        self.ratio_goal = Some(times);
+        self
+    }
+
+    /// Whether the value meets its goals, if it has any.
     pub fn met(&self) -> Option<bool> {
-        self.goal
-            .map(|g| if self.at_least { self.value >= g } else { self.value < g })
+        let value = self
+            .goal
+            .map(|g| if self.at_least { self.value >= g } else { self.value < g });
+        let ratio = self
+            .ratio_goal
+            .zip(self.baseline)
+            .map(|(times, baseline)| self.value <= times * baseline);
+        match (value, ratio) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(true) && b.unwrap_or(true)),
+        }
+    }
+
+    /// The goals as text, such as `< 25.00 ms` or `<= 1.10x`.
+    fn goal_text(&self, fmt: impl Fn(f64, &str) -> String) -> String {
+        let op = if self.at_least { ">=" } else { "<" };
+        let mut goals: Vec<String> = self
+            .goal
+            .iter()
+            .map(|g| format!("{op} {}", fmt(*g, self.unit)))
+            .collect();
+        goals.extend(self.ratio_goal.map(|t| format!("<= {t:.2}x")));
+        if goals.is_empty() {
+            "-".into()
+        } else {
+            goals.join(", ")
+        }
     }
 }
 
@@ -279,18 +313,17 @@ pub fn print_table(rows: &[Row]) {
         _ => format!("{v:.2} {unit}"),
     };
     println!(
-        "{:<55} {:>12} {:>12} {:>8} {:>9} {:>5}  baseline is",
+        "{:<55} {:>12} {:>12} {:>8} {:>20} {:>5}  baseline is",
         "figure", "value", "baseline", "ratio", "goal", "met?"
     );
-    println!("{}", "-".repeat(125));
+    println!("{}", "-".repeat(136));
     for r in rows {
         let baseline = r.baseline.map_or("-".into(), |b| fmt(b, r.unit));
         let ratio = r.baseline.map_or("-".into(), |b| format!("{:.2}x", r.value / b));
-        let op = if r.at_least { ">=" } else { "<" };
-        let goal = r.goal.map_or("-".into(), |g| format!("{op} {}", fmt(g, r.unit)));
+        let goal = r.goal_text(fmt);
         let met = r.met().map_or("-", |met| if met { "yes" } else { "NO" });
         println!(
-            "{:<55} {:>12} {:>12} {:>8} {:>9} {:>5}  {}",
+            "{:<55} {:>12} {:>12} {:>8} {:>20} {:>5}  {}",
             r.figure,
             fmt(r.value, r.unit),
             baseline,
@@ -311,7 +344,7 @@ pub fn write_json(path: &str, rows: &[Row]) {
             serde_json::json!({
                 "figure": r.figure, "value": r.value, "unit": r.unit, "baseline": r.baseline,
                 "baseline_is": r.baseline_is, "ratio": r.baseline.map(|b| r.value / b),
-                "goal": r.goal, "goal_is_floor": r.at_least, "met": r.met(),
+                "goal": r.goal, "goal_is_floor": r.at_least, "ratio_goal": r.ratio_goal, "met": r.met(),
             })
         })
         .collect();
