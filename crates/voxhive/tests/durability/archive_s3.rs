@@ -319,17 +319,19 @@ async fn retention_deletes_the_archived_recordings_from_the_bucket() {
     };
     assert!(keys.iter().all(|(_, key)| w.s3.file(key).is_file()));
 
-    // Keep a day (the simulator's calls span a week); a restarted server applies it at once.
+    // Keep a whole number of days that splits the recordings into old and recent (the
+    // simulator's calls span a week, mostly on weekday business hours, so "one day" alone
+    // may keep none or all); a restarted server applies it at once.
+    let (days, cutoff) = retention_splitting(&recorded, now_ms());
     let res = w
         .app
         .post_form(
             &w.web,
             "/settings/alerts",
-            &[("alert_webhook_url", ""), ("retention_days", "1")],
+            &[("alert_webhook_url", ""), ("retention_days", &days.to_string())],
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let cutoff = now_ms() - 86_400_000;
     w.app.running.take().unwrap().stop().await.expect("clean stop");
     let running = voxhive::start(&w.app.config).await.expect("server restarts");
     w.app.base = format!("http://{}", running.addr);
@@ -339,8 +341,8 @@ async fn retention_deletes_the_archived_recordings_from_the_bucket() {
         .iter()
         .filter(|(id, _)| recorded.iter().any(|c| c.id == *id && c.started_at < cutoff))
         .collect();
-    assert!(!old.is_empty(), "some recordings are older than a day");
-    assert!(old.len() < keys.len(), "some recordings are from the last day");
+    assert!(!old.is_empty(), "some recordings are older than {days} days");
+    assert!(old.len() < keys.len(), "some recordings are from the last {days} days");
     let deadline = Instant::now() + Duration::from_secs(10);
     while old.iter().any(|(_, key)| w.s3.file(key).exists()) {
         assert!(Instant::now() < deadline, "retention did not delete the old recordings");
@@ -357,6 +359,20 @@ async fn retention_deletes_the_archived_recordings_from_the_bucket() {
         }
     }
     w.stop().await;
+}
+
+/// The fewest whole days of retention that keep some of `calls` and drop others, with its
+/// cutoff; no call starts within ten minutes of the cutoff, so the server's own clock (read a
+/// moment later) puts every call on the same side.
+fn retention_splitting(calls: &[Call], now: i64) -> (i64, i64) {
+    const MARGIN_MS: i64 = 600_000;
+    (1..=60)
+        .map(|days| (days, now - days * 86_400_000))
+        .find(|&(_, cutoff)| {
+            let older = calls.iter().filter(|c| c.started_at < cutoff).count();
+            older > 0 && older < calls.len() && calls.iter().all(|c| (c.started_at - cutoff).abs() > MARGIN_MS)
+        })
+        .expect("the recordings span more than a day")
 }
 
 #[tokio::test]
