@@ -68,7 +68,8 @@ struct Bench {
 
 #[tokio::main]
 async fn main() {
-    voxhive::logging::init(voxhive::config::LogFormat::Human, "warn");
+    // sqlx's slow-statement warnings would name the bench's own data generation and bare queries.
+    voxhive::logging::init(voxhive::config::LogFormat::Human, "warn,sqlx::query=error");
     let scales = scales();
     let phases = std::env::var("VOXHIVE_BENCH_PHASES").unwrap_or_else(|_| "ingestion,usage,search".into());
     let bench = start().await;
