@@ -313,8 +313,23 @@ impl Store {
     /// order given. All or nothing: one missing connection fails the batch. Locks are taken in a
     /// fixed order (call rows by connection and provider id, then rollup rows by key), so
     /// concurrent batches cannot deadlock.
+    /// On PostgreSQL a transaction chosen as a deadlock's victim (another writer locking calls
+    /// in another order, such as a retention or archive pass) is run again, twice at most.
     #[tracing::instrument(skip_all, fields(calls = calls.len()))]
     pub async fn upsert_calls(&self, calls: &[NewCall]) -> StoreResult<Vec<Upserted>> {
+        let mut attempt = 1;
+        loop {
+            match self.upsert_calls_once(calls).await {
+                Err(err) if err.is_deadlock() && attempt < 3 => {
+                    tracing::warn!(error = %err, attempt, "storing calls met a deadlock; trying again");
+                    attempt += 1;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    async fn upsert_calls_once(&self, calls: &[NewCall]) -> StoreResult<Vec<Upserted>> {
         if calls.is_empty() {
             return Ok(Vec::new());
         }
@@ -422,9 +437,11 @@ impl Store {
         remote_assistant_id: &str,
         assistant_id: i64,
     ) -> StoreResult<u64> {
-        let n = on_pool!(self, pool => sqlx::query(
-            "UPDATE calls SET assistant_id = $3 WHERE connection_id = $1 AND remote_assistant_id = $2 \
-             AND (assistant_id IS NULL OR assistant_id <> $3)")
+        let sql = self.in_upsert_order(
+            "UPDATE calls SET assistant_id = $3",
+            "connection_id = $1 AND remote_assistant_id = $2 AND (assistant_id IS NULL OR assistant_id <> $3)",
+        );
+        let n = on_pool!(self, pool => sqlx::query(&sql)
             .bind(connection_id).bind(remote_assistant_id).bind(assistant_id)
             .execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(n)
@@ -434,12 +451,26 @@ impl Store {
     /// (after an import); returns how many calls were linked.
     #[tracing::instrument(skip(self))]
     pub async fn link_unlinked_calls(&self, connection_id: i64) -> StoreResult<u64> {
-        let n = on_pool!(self, pool => sqlx::query(
+        let sql = self.in_upsert_order(
             "UPDATE calls SET assistant_id = (SELECT a.id FROM assistants a \
-             WHERE a.connection_id = calls.connection_id AND a.remote_id = calls.remote_assistant_id) \
-             WHERE connection_id = $1 AND assistant_id IS NULL AND remote_assistant_id IN \
-             (SELECT remote_id FROM assistants WHERE connection_id = $1 AND remote_id IS NOT NULL)")
+             WHERE a.connection_id = calls.connection_id AND a.remote_id = calls.remote_assistant_id)",
+            "connection_id = $1 AND assistant_id IS NULL AND remote_assistant_id IN \
+             (SELECT remote_id FROM assistants WHERE connection_id = $1 AND remote_id IS NOT NULL)",
+        );
+        let n = on_pool!(self, pool => sqlx::query(&sql)
             .bind(connection_id).execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(n)
+    }
+
+    /// `update` of the calls matching `filter`. On PostgreSQL the rows are locked first in the
+    /// order [`Store::upsert_calls`] locks them (by connection and provider id): an update
+    /// locking them in scan order could deadlock with a backfill storing the same calls.
+    fn in_upsert_order(&self, update: &str, filter: &str) -> String {
+        match self.engine() {
+            crate::Engine::Sqlite => format!("{update} WHERE {filter}"),
+            crate::Engine::Postgres => format!(
+                "{update} WHERE id IN (SELECT id FROM calls WHERE {filter} ORDER BY connection_id, remote_id FOR UPDATE)"
+            ),
+        }
     }
 }

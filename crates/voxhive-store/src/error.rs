@@ -52,6 +52,17 @@ impl StoreError {
         self.is_unavailable() || self.is_disk_full()
     }
 
+    /// Whether PostgreSQL rolled the transaction back to break a deadlock or a serialization
+    /// conflict: run again, it succeeds.
+    pub fn is_deadlock(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(db)) => {
+                db.code().is_some_and(|code| code == "40P01" || code == "40001")
+            }
+            _ => false,
+        }
+    }
+
     /// Whether the database could not write for lack of disk space (SQLite's `SQLITE_FULL`,
     /// PostgreSQL's `disk_full`).
     pub fn is_disk_full(&self) -> bool {
