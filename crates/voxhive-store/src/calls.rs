@@ -463,13 +463,14 @@ impl Store {
     }
 
     /// `update` of the calls matching `filter`. On PostgreSQL the rows are locked first in the
-    /// order [`Store::upsert_calls`] locks them (by connection and provider id): an update
+    /// order [`Store::upsert_calls`] locks them (by connection and provider id, compared byte by
+    /// byte as Rust sorts them, whatever the database's collation): an update
     /// locking them in scan order could deadlock with a backfill storing the same calls.
     fn in_upsert_order(&self, update: &str, filter: &str) -> String {
         match self.engine() {
             crate::Engine::Sqlite => format!("{update} WHERE {filter}"),
             crate::Engine::Postgres => format!(
-                "{update} WHERE id IN (SELECT id FROM calls WHERE {filter} ORDER BY connection_id, remote_id FOR UPDATE)"
+                "{update} WHERE id IN (SELECT id FROM calls WHERE {filter} ORDER BY connection_id, remote_id COLLATE \"C\" FOR UPDATE)"
             ),
         }
     }
