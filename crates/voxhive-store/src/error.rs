@@ -39,10 +39,9 @@ impl StoreError {
             StoreError::Database(
                 sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::Tls(_),
             ) => true,
-            StoreError::Database(sqlx::Error::Database(db)) => db
+            _ => self
                 .code()
                 .is_some_and(|code| code.starts_with("08") || code.starts_with("57P") || code == "53300"),
-            _ => false,
         }
     }
 
@@ -55,22 +54,20 @@ impl StoreError {
     /// Whether PostgreSQL rolled the transaction back to break a deadlock or a serialization
     /// conflict: run again, it succeeds.
     pub fn is_deadlock(&self) -> bool {
-        match self {
-            StoreError::Database(sqlx::Error::Database(db)) => {
-                db.code().is_some_and(|code| code == "40P01" || code == "40001")
-            }
-            _ => false,
-        }
+        self.code().is_some_and(|code| code == "40P01" || code == "40001")
     }
 
     /// Whether the database could not write for lack of disk space (SQLite's `SQLITE_FULL`,
     /// PostgreSQL's `disk_full`).
     pub fn is_disk_full(&self) -> bool {
+        self.code().is_some_and(|code| code == "13" || code == "53100")
+    }
+
+    /// The database's own code for the error: PostgreSQL's SQLSTATE, SQLite's result code.
+    fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
         match self {
-            StoreError::Database(sqlx::Error::Database(db)) => {
-                db.code().is_some_and(|code| code == "13" || code == "53100")
-            }
-            _ => false,
+            StoreError::Database(sqlx::Error::Database(db)) => db.code(),
+            _ => None,
         }
     }
 }

@@ -10,9 +10,9 @@ pub mod master_key;
 pub mod server;
 
 pub use config::Config;
+pub use server::{open_store, start, Running};
 
 /// mimalloc rather than glibc's malloc: under a flood of webhook deliveries the server allocates
 /// on both cores at once, and glibc's arena locks and consolidation cost a tenth of the CPU.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-pub use server::{open_store, start, Running};

@@ -185,9 +185,9 @@ fn concealed(secret: Option<&str>, kind: ProviderKind, text: &str) -> String {
 
 /// The event types a delivery names: ElevenLabs' top-level `type` and Vapi's `message.type`.
 #[derive(Debug, Default, PartialEq, Eq)]
-struct EventKinds {
-    top: Option<String>,
-    message: Option<String>,
+struct EventKinds<'a> {
+    top: Option<Cow<'a, str>>,
+    message: Option<Cow<'a, str>>,
 }
 
 /// The usual shape of a delivery, read without building the document (a delivery is a few
@@ -206,19 +206,20 @@ struct MessageKind<'a> {
     kind: Option<Cow<'a, str>>,
 }
 
-impl EventKinds {
-    /// Both kinds of a JSON body; an error when it is not JSON.
-    fn read(text: &str) -> Result<Self, serde_json::Error> {
+impl<'a> EventKinds<'a> {
+    /// Both kinds of a JSON body, borrowed from it where they hold no escapes; an error when it
+    /// is not JSON.
+    fn read(text: &'a str) -> Result<Self, serde_json::Error> {
         if let Ok(envelope) = serde_json::from_str::<Envelope>(text) {
             return Ok(Self {
-                top: envelope.kind.map(Cow::into_owned),
-                message: envelope.message.and_then(|m| m.kind).map(Cow::into_owned),
+                top: envelope.kind,
+                message: envelope.message.and_then(|m| m.kind),
             });
         }
         // Any other JSON (a type that is not a string, a message that is not an object, a key
         // given twice) is read whole, as such a body always was.
         let document: Value = serde_json::from_str(text)?;
-        let text_of = |v: &Value| v.as_str().map(str::to_owned);
+        let text_of = |v: &Value| v.as_str().map(|s| Cow::Owned(s.to_owned()));
         Ok(Self {
             top: text_of(&document["type"]),
             message: text_of(&document["message"]["type"]),
