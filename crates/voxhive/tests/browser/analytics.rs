@@ -5,8 +5,7 @@
 use voxhive_store::NewCall;
 
 use super::{
-    app_with_two_connections, axe_problems, click, element, heading_problems, sign_in, switch_theme, wait_for_path,
-    OWNER,
+    app_with_two_connections, axe_problems, click, click_to, element, heading_problems, sign_in, switch_theme, OWNER,
 };
 use crate::checks::{assert_no_problems, check_page, console_errors, resize, save_screenshot, DESKTOP, PHONE};
 use crate::support::{self, TestApp};
@@ -78,13 +77,13 @@ async fn the_analytics_page_draws_its_charts_drills_down_to_calls_and_passes_eve
     let browser = Browser::start().await;
     resize(&browser, DESKTOP).await;
     sign_in(&browser, &app, OWNER, support::PASSWORD).await;
-    click(
+    click_to(
         &browser,
         &element(&browser, "nav[aria-label=\"Main\"] a.nav-link[href=\"/analytics\"]").await,
         "the Analytics link",
+        "/analytics",
     )
     .await;
-    wait_for_path(&browser, "/analytics").await;
     let mut problems = heading_problems(&browser, "analytics").await;
 
     wait_for("the three charts are drawn", async || {
@@ -181,8 +180,7 @@ async fn the_analytics_page_draws_its_charts_drills_down_to_calls_and_passes_eve
             .is_some_and(|h| h.starts_with("/calls?ended_reason=") && h.contains("&from=")),
         "{href}"
     );
-    click(&browser, &link, "a reason").await;
-    wait_for_path(&browser, "/calls").await;
+    click_to(&browser, &link, "a reason", "/calls").await;
     for error in console_errors(&browser).await {
         problems.push(format!("analytics: console error: {error}"));
     }

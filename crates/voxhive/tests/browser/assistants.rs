@@ -8,8 +8,8 @@ use voxhive_core::Role;
 use voxhive_sim::SimHandle;
 
 use super::{
-    assert_flash, button, check, check_at, choose, click, element, element_xpath, fill, follow_link, mark_page,
-    sign_in, submit, wait_for_new_page, wait_for_path, OWNER, WORKSPACE,
+    assert_flash, button, check, check_at, choose, click, click_to, element, element_xpath, fill, follow_link,
+    mark_page, sign_in, submit, wait_for_new_page, wait_for_path, OWNER, WORKSPACE,
 };
 use crate::checks::{assert_no_problems, resize, DESKTOP};
 use crate::support::{self, TestApp};
@@ -99,8 +99,7 @@ async fn open_assistant(browser: &Browser, name: &str) -> String {
         .map(|(_, _, href)| href.clone())
         .unwrap_or_else(|| panic!("the list shows the assistant {name:?}, it shows {rows:?}"));
     let link = element(browser, &format!("a.row-link[href={}]", json!(href))).await;
-    click(browser, &link, &format!("the row link of {name:?}")).await;
-    wait_for_path(browser, &href).await;
+    click_to(browser, &link, &format!("the row link of {name:?}"), &href).await;
     href
 }
 
@@ -477,8 +476,13 @@ async fn rolling_back_to_the_imported_revision_restores_its_document_as_a_new_lo
         "the import row's Compare link",
     )
     .await;
-    click(&browser, &compare, "Compare with current on the import row").await;
-    wait_for_path(&browser, &format!("{path}/compare")).await;
+    click_to(
+        &browser,
+        &compare,
+        "Compare with current on the import row",
+        &format!("{path}/compare"),
+    )
+    .await;
     expect_changed_paths(
         &browser,
         "compare-import-with-current",

@@ -7,7 +7,9 @@ use serde_json::json;
 use voxhive_core::Role;
 use voxhive_store::NewCall;
 
-use super::{button, check, click, element, fill, sign_in, wait_for_path, wait_until_still, OWNER, WORKSPACE};
+use super::{
+    button, check, click, click_to, element, fill, sign_in, wait_for_path, wait_until_still, OWNER, WORKSPACE,
+};
 use crate::checks::{assert_no_problems, resize, save_screenshot, DESKTOP, PHONE};
 use crate::support;
 use crate::webdriver::{wait_for, Browser};
@@ -132,8 +134,7 @@ async fn a_search_in_call_history_highlights_matches_and_a_call_plays_its_record
         .execute_on(&link, "return arguments[0].getAttribute('href')")
         .await;
     let href = href.as_str().unwrap().to_string();
-    click(&browser, &link, "the first call of the search").await;
-    wait_for_path(&browser, &href).await;
+    click_to(&browser, &link, "the first call of the search", &href).await;
     let speakers = browser
         .execute(
             "return Array.from(document.querySelectorAll('.transcript .turn-speaker'), s => s.textContent)",

@@ -183,6 +183,15 @@ async fn submit(browser: &Browser, label: &str, path: &str) {
     assert_eq!(arrived, path, "clicking \"{label}\" leads to {path}");
 }
 
+/// Clicks a link or button that leads to another page and waits for it, which must be at `path`
+/// (a new document, so a link to the page already shown is waited for too).
+async fn click_to(browser: &Browser, element: &Element, what: &str, path: &str) {
+    mark_page(browser).await;
+    click(browser, element, what).await;
+    let arrived = wait_for_new_page(browser, what).await;
+    assert_eq!(arrived, path, "{what} leads to {path}");
+}
+
 /// The first element matching an XPath expression, once it is on the page.
 async fn element_xpath(browser: &Browser, xpath: &str, what: &str) -> Element {
     wait_for(&format!("{what} is on the page"), async || {
@@ -199,8 +208,7 @@ async fn follow_link(browser: &Browser, text: &str, path: &str) {
         &format!("a link \"{text}\""),
     )
     .await;
-    click(browser, &link, &format!("the \"{text}\" link")).await;
-    wait_for_path(browser, path).await;
+    click_to(browser, &link, &format!("the \"{text}\" link"), path).await;
 }
 
 /// The message of the flash (the one-time notice after an action), once it is on the page.
@@ -324,8 +332,7 @@ async fn a_member_signs_in_visits_every_page_and_signs_out_with_no_accessibility
     );
     for href in &hrefs {
         let link = element(&browser, &nav_link_selector(href)).await;
-        click(&browser, &link, &format!("the sidebar link to {href}")).await;
-        wait_for_path(&browser, href).await;
+        click_to(&browser, &link, &format!("the sidebar link to {href}"), href).await;
         let name = slug(href);
         problems.extend(heading_problems(&browser, &name).await);
         let current = current_nav_links(&browser).await;
@@ -381,8 +388,7 @@ async fn a_member_signs_in_visits_every_page_and_signs_out_with_no_accessibility
             .await
     })
     .await;
-    click(&browser, &sign_out, "Sign out").await;
-    wait_for_path(&browser, "/login").await;
+    click_to(&browser, &sign_out, "Sign out", "/login").await;
     browser.goto(&app.url("/usage")).await;
     wait_for_path(&browser, "/login").await;
 
@@ -404,8 +410,12 @@ async fn a_wrong_password_shows_only_the_generic_message() {
         (OWNER, "not the right password"),
         ("nobody@example.com", support::PASSWORD),
     ] {
+        // The refusal posts back to /login, so the path alone cannot tell the answer from the page
+        // that sent the form: wait for a new document.
+        mark_page(&browser).await;
         submit_sign_in(&browser, email, password).await;
-        wait_for_path(&browser, "/login").await;
+        let arrived = wait_for_new_page(&browser, &format!("signing in as {email}")).await;
+        assert_eq!(arrived, "/login", "a refused sign-in stays on /login");
         let error = element(&browser, "#login-error").await;
         assert_eq!(
             browser.text(&error).await.trim(),
@@ -722,8 +732,7 @@ async fn a_new_owner_connects_a_provider_from_start_and_lands_on_the_dashboard()
             .await
     })
     .await;
-    click(&browser, &connect, "the Connect a provider link").await;
-    wait_for_path(&browser, "/start").await;
+    click_to(&browser, &connect, "the Connect a provider link", "/start").await;
 
     // Step by step: ElevenLabs, import, a label and key, and the simulator as the endpoint.
     choose(&browser, "provider", "elevenlabs").await;
