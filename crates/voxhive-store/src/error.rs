@@ -45,10 +45,20 @@ impl StoreError {
         }
     }
 
-    /// Whether the same statement may well succeed later: the database was unavailable or out
-    /// of disk space, rather than refusing this data.
+    /// Whether the same statement may well succeed later: the database was unavailable, out of
+    /// disk space or held up by other transactions, rather than refusing this data.
     pub fn is_transient(&self) -> bool {
-        self.is_unavailable() || self.is_disk_full()
+        self.is_unavailable() || self.is_disk_full() || self.is_contention()
+    }
+
+    /// Whether other transactions were in the way: a deadlock or serialization victim, a lock
+    /// not granted within PostgreSQL's `lock_timeout` (55P03), or SQLite still busy or locked
+    /// when its busy timeout ran out (`SQLITE_BUSY`, `SQLITE_LOCKED` and their extended codes).
+    pub fn is_contention(&self) -> bool {
+        self.is_deadlock()
+            || self
+                .code()
+                .is_some_and(|code| matches!(&*code, "55P03" | "5" | "6" | "261" | "262" | "517" | "773"))
     }
 
     /// Whether PostgreSQL rolled the transaction back to break a deadlock or a serialization

@@ -6,7 +6,8 @@ use voxhive_core::time::{now_ms, Millis};
 use crate::db::on_pool;
 use crate::{Engine, Store, StoreResult};
 
-/// How many times a job whose worker vanished is started again before it counts as failed.
+/// How many times a job is started (again when its worker vanished, or when the database
+/// stopped an attempt) before it counts as failed.
 pub const MAX_ATTEMPTS: i64 = 3;
 
 /// One job as stored.
@@ -169,6 +170,19 @@ impl Store {
             "UPDATE jobs SET status = $1, result = $2, error = $3, locked_by = NULL, locked_until = NULL, \
              updated_at = $4 WHERE id = $5 AND locked_by = $6 AND status = 'running'")
             .bind(status).bind(result).bind(error).bind(now_ms()).bind(id).bind(worker)
+            .execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(rows == 1)
+    }
+
+    /// Puts a job `worker` holds back in the queue to run again in `delay_ms`, noting why its
+    /// attempt stopped; false when `worker` no longer holds it. The attempt counts towards
+    /// [`MAX_ATTEMPTS`].
+    pub async fn retry_job(&self, id: i64, worker: &str, reason: &str, delay_ms: i64) -> StoreResult<bool> {
+        let now = now_ms();
+        let rows = on_pool!(self, pool => sqlx::query(
+            "UPDATE jobs SET status = 'queued', error = $1, run_at = $2, locked_by = NULL, locked_until = NULL, \
+             updated_at = $3 WHERE id = $4 AND locked_by = $5 AND status = 'running'")
+            .bind(reason).bind(now + delay_ms).bind(now).bind(id).bind(worker)
             .execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(rows == 1)
     }

@@ -35,3 +35,12 @@ pub enum SyncError {
     #[error("the account has no assistant with the id {}", .0.join(", "))]
     UnknownRemoteIds(Vec<String>),
 }
+
+impl SyncError {
+    /// Whether the operation stopped for a reason that may well be gone on a second try: the
+    /// database was unavailable, full or held up by other transactions. Provider errors are not
+    /// among them: the clients already retry what is worth retrying.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, SyncError::Store(err) if err.is_transient())
+    }
+}

@@ -9,11 +9,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
+use sqlx::Connection as _;
 use tokio::sync::{oneshot, Notify};
 use voxhive_core::crypto::MasterKey;
 use voxhive_providers::ProviderKind;
 use voxhive_sim::Faults;
-use voxhive_store::{Connection, Job, Store, MAX_ATTEMPTS};
+use voxhive_store::{Connection, Engine, Job, Store, MAX_ATTEMPTS};
 use voxhive_sync::{
     connection_client, enqueue, local_document, push, save_local, ImportReport, JobRunner, JobSpec, PushOutcome,
     PushReport,
@@ -24,6 +25,8 @@ const ASSISTANTS: usize = 12;
 
 struct World {
     store: Store,
+    /// The database's URL, for a connection of the test's own.
+    url: String,
     sim: voxhive_sim::SimHandle,
     connection: Connection,
     master_key: Arc<MasterKey>,
@@ -36,7 +39,7 @@ struct World {
 /// running job runner.
 async fn world(prefix: &str) -> World {
     let dir = tempfile::tempdir().unwrap();
-    let store = support::fresh_store(dir.path(), prefix).await;
+    let (store, url) = support::fresh_store_and_url(dir.path(), prefix).await;
     let sim = support::start_sim(ASSISTANTS, 0).await;
     let master_key = Arc::new(MasterKey::generate());
     let connection = support::sim_connection(&store, &sim, ProviderKind::Vapi, "Main", &master_key.seal(KEY)).await;
@@ -48,6 +51,7 @@ async fn world(prefix: &str) -> World {
     }));
     World {
         store,
+        url,
         sim,
         connection,
         master_key,
@@ -176,6 +180,107 @@ async fn a_failing_import_ends_the_job_as_failed_with_the_providers_reason() {
         "{reason}"
     );
     assert!(w.store.assistants(1, &Default::default()).await.unwrap().is_empty());
+}
+
+/// Holds the assistants' table against writers on a connection of its own, so the job's import
+/// cannot store what it read: on SQLite a write transaction held past the busy timeout (5 s), on
+/// PostgreSQL a table lock, its waiting session then killed as a failover would.
+async fn stop_the_import_with_a_database_error(store: &Store, url: &str) {
+    let hold = Duration::from_secs(8);
+    match store.engine() {
+        Engine::Sqlite => {
+            let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+            sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await.unwrap();
+            // The import's first write waits 5 s and fails as busy; its return to the queue
+            // waits behind this lock too, and goes through once it is released.
+            tokio::time::sleep(hold).await;
+            sqlx::query("ROLLBACK").execute(&mut conn).await.unwrap();
+        }
+        Engine::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query("BEGIN").execute(&mut conn).await.unwrap();
+            sqlx::query("LOCK TABLE assistants IN EXCLUSIVE MODE")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            let waiting = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+                           AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()";
+            let started = std::time::Instant::now();
+            let pid: i32 = loop {
+                if let Some(pid) = sqlx::query_scalar(waiting).fetch_optional(&mut conn).await.unwrap() {
+                    break pid;
+                }
+                assert!(
+                    started.elapsed() < hold,
+                    "the import never waited for the assistants' table"
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            };
+            let killed: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1)")
+                .bind(pid)
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+            assert!(killed, "the waiting session is terminated");
+            sqlx::query("COMMIT").execute(&mut conn).await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_import_stopped_by_the_database_is_queued_again_and_finishes() {
+    let w = world("vh_jobs_retry").await;
+    // The provider answers slowly, so the lock is in place before the import has read the list.
+    w.sim.set_faults(Faults {
+        latency_ms: 800,
+        ..Faults::default()
+    });
+    let spec = JobSpec::ImportAssistants {
+        connection_id: w.connection.id,
+        remote_ids: None,
+        user_id: None,
+    };
+    let id = enqueue(&w.store, 1, &spec).await.unwrap();
+    w.wake.notify_one();
+    wait_for_job(&w.store, id, "to start", |job| job.status == "running").await;
+    stop_the_import_with_a_database_error(&w.store, &w.url).await;
+
+    let requeued = wait_for_job(&w.store, id, "to be queued again", |job| job.status != "running").await;
+    assert_eq!(requeued.status, "queued", "{:?}", requeued.error);
+    assert_eq!(requeued.attempts, 1);
+    let reason = requeued.error.expect("the queued job says why its attempt stopped");
+    assert!(
+        ["locked", "busy", "terminat", "connection"]
+            .iter()
+            .any(|word| reason.to_lowercase().contains(word)),
+        "{reason}"
+    );
+
+    let done = wait_for_job(&w.store, id, "to finish", Job::is_finished).await;
+    assert_eq!(done.status, "done", "{:?}", done.error);
+    assert_eq!(done.attempts, 2, "the second attempt finished it");
+    assert_eq!(
+        done.error, None,
+        "the finished job no longer reports the stopped attempt"
+    );
+    let report: ImportReport = serde_json::from_str(done.result.as_deref().unwrap()).unwrap();
+    assert_eq!(report.created, ASSISTANTS, "{report:?}");
+    assert_eq!(
+        w.store.assistants(1, &Default::default()).await.unwrap().len(),
+        ASSISTANTS
+    );
+}
+
+/// Waits (30 s at most) until job `id` is as `wanted` says, and returns it.
+async fn wait_for_job(store: &Store, id: i64, what: &str, wanted: impl Fn(&Job) -> bool) -> Job {
+    for _ in 0..1500 {
+        let job = store.job(1, id).await.unwrap().unwrap();
+        if wanted(&job) {
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("job {id} was not seen {what} within 30 s");
 }
 
 #[tokio::test]

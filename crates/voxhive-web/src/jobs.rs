@@ -90,7 +90,17 @@ impl JobView {
 /// One sentence on a job, and whether its outcome is free of problems.
 fn summarize(job: &Job, result: Option<&Value>) -> (String, bool) {
     match job.status.as_str() {
-        "queued" => ("Waiting to start…".into(), true),
+        "queued" => match &job.error {
+            // An attempt the database stopped (see the job runner): the job runs again.
+            Some(error) => (
+                format!(
+                    "Attempt {} was stopped by a database error ({error}); trying again shortly…",
+                    job.attempts
+                ),
+                true,
+            ),
+            None => ("Waiting to start…".into(), true),
+        },
         "running" => match job.total {
             None => ("Reading the provider's list…".into(), true),
             Some(total) => (format!("{} of {total} done…", job.progress), true),

@@ -82,6 +82,14 @@ fn call_sync_key(connection_id: i64) -> String {
 }
 
 impl JobSpec {
+    /// Whether running the job again after an interrupted attempt does no harm and reports the
+    /// same: imports and call polls only read the provider and store what they read. A bulk push
+    /// is not: an assistant created at the provider before the interruption would be created
+    /// twice, and the second report would count as unchanged what the first attempt pushed.
+    pub(crate) fn is_repeatable(&self) -> bool {
+        !matches!(self, JobSpec::PushAssistants { .. })
+    }
+
     /// The `kind` column and the payload: the kind is the variant's serde tag, so the two can
     /// never disagree.
     fn stored(&self) -> (String, serde_json::Value) {

@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use tokio::sync::{watch, Notify, Semaphore};
 use voxhive_core::crypto::MasterKey;
-use voxhive_store::{Job, Store};
+use voxhive_store::{Job, Store, MAX_ATTEMPTS};
 
 use super::enqueue_call_sync;
-use super::work::execute;
+use super::work::{execute, is_repeatable};
 use crate::archive::{archive_recordings, Archive};
 use crate::{process_webhook_events, SyncError};
 
@@ -37,6 +37,9 @@ pub const POLL_CALLS_EVERY: Duration = Duration::from_secs(5 * 60);
 const WEBHOOK_EVENTS_KEPT: Duration = Duration::from_secs(30 * 86_400);
 /// How often budgets are checked and retention applied.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
+
+/// The pause before a job stopped by a transient database error runs again, times its attempts.
+const RETRY_AFTER: Duration = Duration::from_secs(2);
 
 /// How often recordings not yet archived are looked for.
 const ARCHIVE_EVERY: Duration = Duration::from_secs(30);
@@ -238,6 +241,12 @@ impl JobRunner {
         };
         let (done, total) = *seen.borrow();
         self.write_progress(job.id, done, total).await;
+        if let Err(err) = &outcome {
+            if err.is_transient() && job.attempts < MAX_ATTEMPTS && is_repeatable(&job) {
+                self.retry_later(&job, err).await;
+                return;
+            }
+        }
         let error = outcome.as_ref().err().map(ToString::to_string);
         let result = match &outcome {
             Ok(value) => Ok(value),
@@ -247,6 +256,23 @@ impl JobRunner {
             Ok(true) => tracing::info!(job_id = job.id, error, "job finished"),
             Ok(false) => tracing::warn!(job_id = job.id, "job finished after its lease passed to another worker"),
             Err(err) => tracing::warn!(job_id = job.id, error = %err, "cannot record a finished job"),
+        }
+    }
+
+    /// Queues a repeatable job stopped by a transient database error to run again after a pause
+    /// that grows with its attempts.
+    async fn retry_later(&self, job: &Job, err: &SyncError) {
+        let delay = RETRY_AFTER * job.attempts.max(1) as u32;
+        tracing::warn!(job_id = job.id, error = %err, retry_in = ?delay, "job stopped by the database; trying again");
+        match self
+            .store
+            .retry_job(job.id, &self.worker, &err.to_string(), delay.as_millis() as i64)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(job_id = job.id, "job stopped after its lease passed to another worker"),
+            // Its lease lapses, and the job is taken again then.
+            Err(err) => tracing::warn!(job_id = job.id, error = %err, "cannot queue a job again"),
         }
     }
 

@@ -41,6 +41,11 @@ pub struct PushFailure {
     pub message: String,
 }
 
+/// Whether `job` may run again after an interrupted attempt (see [`JobSpec::is_repeatable`]).
+pub(crate) fn is_repeatable(job: &Job) -> bool {
+    serde_json::from_str::<JobSpec>(&job.payload).is_ok_and(|spec| spec.is_repeatable())
+}
+
 /// Runs one job to its result, reporting progress on `progress`.
 pub(crate) async fn execute(
     store: &Store,

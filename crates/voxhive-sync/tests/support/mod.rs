@@ -6,7 +6,12 @@ use voxhive_store::{DatabaseUrl, Store, StoreOptions};
 
 /// A migrated, empty store with the workspace "Acme" (id 1); SQLite files live in `dir`.
 pub async fn fresh_store(dir: &std::path::Path, prefix: &str) -> Store {
-    let url = match std::env::var("VOXHIVE_TEST_DATABASE_URL")
+    fresh_store_and_url(dir, prefix).await.0
+}
+
+/// Like [`fresh_store`], with the database's URL, for a test that opens its own connection.
+pub async fn fresh_store_and_url(dir: &std::path::Path, prefix: &str) -> (Store, String) {
+    let raw = match std::env::var("VOXHIVE_TEST_DATABASE_URL")
         .ok()
         .filter(|u| u.starts_with("postgres"))
     {
@@ -17,10 +22,11 @@ pub async fn fresh_store(dir: &std::path::Path, prefix: &str) -> Store {
                 .execute(&mut conn)
                 .await
                 .unwrap();
-            DatabaseUrl::parse(&format!("{}/{name}", admin.rsplit_once('/').unwrap().0)).unwrap()
+            format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
         }
-        None => DatabaseUrl::sqlite_file(&dir.join("test.db")),
+        None => format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
     };
+    let url = DatabaseUrl::parse(&raw).unwrap();
     let store = Store::connect(
         &url,
         &StoreOptions {
@@ -32,7 +38,7 @@ pub async fn fresh_store(dir: &std::path::Path, prefix: &str) -> Store {
     .unwrap();
     store.migrate().await.unwrap();
     store.create_workspace("Acme").await.unwrap();
-    store
+    (store, raw)
 }
 
 /// The simulator on a free port with `assistants` assistants per account and `calls` calls.
