@@ -146,6 +146,18 @@ pub async fn sideways_scroll(browser: &Browser) -> Option<String> {
     ))
 }
 
+/// Waits until an element's CSS animations and transitions are over (the phone sidebar slides in).
+pub async fn wait_until_still(browser: &Browser, css: &str) {
+    let script = format!(
+        "var el = document.querySelector({}); return !!el && el.getAnimations().length === 0",
+        json!(css)
+    );
+    wait_for(&format!("{css} has stopped moving"), async || {
+        (browser.execute(&script, vec![]).await == json!(true)).then_some(())
+    })
+    .await;
+}
+
 /// Runs every check on the current page at desktop and phone width and saves
 /// `{name}-desktop.png` and `{name}-phone.png`. Returns the problems found; leaves the viewport
 /// at desktop width.
@@ -157,6 +169,10 @@ pub async fn check_page(browser: &Browser, name: &str) -> Vec<String> {
     save_screenshot(browser, &format!("{name}-desktop")).await;
 
     resize(browser, PHONE).await;
+    // The sidebar slides away when the page narrows; the checks look at where it comes to rest.
+    if browser.find("#sidebar").await.is_some() {
+        wait_until_still(browser, "#sidebar").await;
+    }
     if let Some(scroll) = sideways_scroll(browser).await {
         problems.push(format!("{name} (phone): {scroll}"));
     }

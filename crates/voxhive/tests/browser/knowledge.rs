@@ -116,10 +116,11 @@ async fn an_owner_drops_files_follows_parsing_attaches_one_and_deletes_it() {
         text.as_str().is_some_and(|t| t.contains("Open 8 to 6.")).then_some(())
     })
     .await;
-    // The provider's storage has no favicon, which the browser asked it for; nothing else.
+    browser.goto(&app.url(&file_path)).await;
+    // The provider's storage has no favicon, which the browser asked it for; nothing else. Read
+    // after leaving, so a favicon request answered late is not blamed on the next page.
     let logged = crate::checks::console_errors(&browser).await;
     assert!(logged.iter().all(|l| l.contains("favicon.ico")), "{logged:?}");
-    browser.goto(&app.url(&file_path)).await;
 
     // Attach: the assistant's page says it is a local change to review and push.
     let assistant = sim.vapi_assistants(KEY)[0]["name"].as_str().unwrap().to_owned();

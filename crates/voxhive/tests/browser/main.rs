@@ -26,7 +26,8 @@ use serde_json::json;
 use voxhive_core::Role;
 
 use checks::{
-    assert_no_problems, axe_violations, check_page, console_errors, resize, save_screenshot, slug, DESKTOP, PHONE,
+    assert_no_problems, axe_violations, check_page, console_errors, resize, save_screenshot, slug, wait_until_still,
+    DESKTOP, PHONE,
 };
 use webdriver::{wait_for, Browser, Element};
 
@@ -245,18 +246,6 @@ async fn heading_problems(browser: &Browser, name: &str) -> Vec<String> {
     } else {
         vec![format!("{name}: expected one non-empty h1, found {headings:?}")]
     }
-}
-
-/// Waits until an element's CSS animations and transitions are over (the phone sidebar slides in).
-async fn wait_until_still(browser: &Browser, css: &str) {
-    let script = format!(
-        "var el = document.querySelector({}); return !!el && el.getAnimations().length === 0",
-        json!(css)
-    );
-    wait_for(&format!("{css} has stopped moving"), async || {
-        (browser.execute(&script, vec![]).await == json!(true)).then_some(())
-    })
-    .await;
 }
 
 /// Clicks the theme toggle in the top bar and waits until the page is `theme` (`dark` or `light`).
@@ -804,9 +793,8 @@ async fn a_new_owner_connects_a_provider_from_start_and_lands_on_the_dashboard()
     fill(&browser, "#conn-key", "wrong-key-1234").await;
     open_advanced(&browser).await;
     fill(&browser, "#conn-base", &sim.base_url()).await;
-    click(&browser, &button(&browser, "Connect").await, "the Connect button").await;
+    submit(&browser, "Connect", "/start").await;
     let error = element(&browser, "p#conn-error").await;
-    wait_for_path(&browser, "/start").await;
     let message = browser.text(&error).await;
     assert!(
         message.contains("ElevenLabs refused the API key"),

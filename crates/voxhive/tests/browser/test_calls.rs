@@ -84,7 +84,7 @@ async fn end_and_find_in_history(browser: &Browser, said: &str) {
 
 #[tokio::test]
 async fn an_owner_talks_to_an_assistant_from_the_browser_mutes_it_and_ends_the_call() {
-    let sim = spawn_live_sim(Duration::from_millis(400)).await;
+    let sim = spawn_live_sim(Duration::from_millis(1000)).await;
     let app = support::spawn_app().await;
     app.add_user(OWNER, WORKSPACE, Role::Owner).await;
     let token = app.token_for(OWNER, WORKSPACE).await;
@@ -110,8 +110,11 @@ async fn an_owner_talks_to_an_assistant_from_the_browser_mutes_it_and_ends_the_c
     let live = wait_for_new_page(&browser, "starting the browser call").await;
     assert!(live.starts_with("/test-calls/"), "{live}");
 
-    // The assistant speaks, the fake microphone's beeps are heard as the caller's lines.
+    // The assistant speaks and is muted at once: the simulator's dialogue then holds at the
+    // assistant's next line, so the call cannot run to its end while the page is checked (a
+    // short dialogue lasts a few steps). The fake microphone's beeps are heard as the caller's lines.
     wait_for_turn(&browser, "assistant").await;
+    press(&browser, "Mute the assistant", "The assistant is muted.").await;
     wait_for_turn(&browser, "user").await;
     let mic = element(&browser, "[data-mic-state]").await;
     assert_eq!(browser.text(&mic).await, "On");
@@ -122,10 +125,8 @@ async fn an_owner_talks_to_an_assistant_from_the_browser_mutes_it_and_ends_the_c
         played.as_str().unwrap().contains("Assistant started speaking"),
         "{played}"
     );
-    problems.extend(check(&browser, "test-call-live").await);
-
-    press(&browser, "Mute the assistant", "The assistant is muted.").await;
     element_xpath(&browser, "//button[normalize-space()='Unmute the assistant']", "Unmute").await;
+    problems.extend(check(&browser, "test-call-live").await);
     press(&browser, "Unmute the assistant", "The assistant is unmuted.").await;
     let said = live_turns(&browser).await[0].1.clone();
     end_and_find_in_history(&browser, &said).await;
@@ -137,7 +138,7 @@ async fn an_owner_talks_to_an_assistant_from_the_browser_mutes_it_and_ends_the_c
 
 #[tokio::test]
 async fn an_owner_has_an_assistant_call_a_phone_after_a_refusal_naming_the_number() {
-    let sim = spawn_live_sim(Duration::from_millis(1000)).await;
+    let sim = spawn_live_sim(Duration::from_millis(1500)).await;
     let app = support::spawn_app().await;
     app.add_user(OWNER, WORKSPACE, Role::Owner).await;
     let token = app.token_for(OWNER, WORKSPACE).await;
@@ -192,6 +193,8 @@ async fn an_owner_has_an_assistant_call_a_phone_after_a_refusal_naming_the_numbe
     press(&browser, "Mute the assistant", "The assistant is muted.").await;
     fill(&browser, "#say-text", "Thanks for holding.").await;
     press(&browser, "Say it", "The assistant will say it next.").await;
+    // Checked while muted: the held dialogue cannot end the call meanwhile.
+    problems.extend(check(&browser, "test-call-phone").await);
     press(&browser, "Unmute the assistant", "The assistant is unmuted.").await;
     wait_for("the line said in the live transcript", async || {
         live_turns(&browser)
@@ -201,7 +204,6 @@ async fn an_owner_has_an_assistant_call_a_phone_after_a_refusal_naming_the_numbe
             .then_some(())
     })
     .await;
-    problems.extend(check(&browser, "test-call-phone").await);
     end_and_find_in_history(&browser, "Thanks for holding.").await;
 
     assert_no_problems(&problems);

@@ -135,7 +135,7 @@ async fn the_usage_page_draws_its_charts_shows_a_hovered_day_and_passes_every_ch
 
     // At phone width the charts shrink with their cards.
     resize(&browser, crate::checks::PHONE).await;
-    super::wait_until_still(&browser, "#sidebar").await;
+    crate::checks::wait_until_still(&browser, "#sidebar").await;
     let sizes = wait_for("the charts follow the phone width", async || {
         let sizes = canvas_sizes(&browser).await;
         sizes.iter().all(|(_, w, _)| *w > 100.0 && *w <= 390.0).then_some(sizes)

@@ -32,7 +32,7 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// How long any wait for a condition in the browser may take before the test fails.
-pub const DEADLINE: Duration = Duration::from_secs(15);
+pub const DEADLINE: Duration = Duration::from_secs(30);
 
 /// The workspace's `target` directory.
 pub fn target_dir() -> PathBuf {
