@@ -169,3 +169,39 @@ fn describe_push(r: &PushReport) -> (String, bool) {
     }
     (text, r.conflicts.is_empty() && r.failed.is_empty())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(status: &str, attempts: i64, error: Option<&str>) -> Job {
+        Job {
+            id: 7,
+            workspace_id: Some(1),
+            kind: "import_assistants".into(),
+            payload: "{}".into(),
+            status: status.into(),
+            progress: 0,
+            total: None,
+            attempts,
+            error: error.map(Into::into),
+            result: None,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_queued_job_waits_or_says_which_attempt_the_database_stopped() {
+        assert_eq!(JobView::of(&job("queued", 0, None)).summary, "Waiting to start…");
+        let retrying = JobView::of(&job("queued", 1, Some("database is locked")));
+        assert_eq!(
+            retrying.summary,
+            "Attempt 1 was stopped by a database error (database is locked); trying again shortly…"
+        );
+        assert!(!retrying.finished, "the page keeps following it");
+        let failed = JobView::of(&job("failed", 3, Some("database is locked")));
+        assert_eq!(failed.summary, "Stopped: database is locked");
+        assert!(failed.finished && !failed.succeeded);
+    }
+}
