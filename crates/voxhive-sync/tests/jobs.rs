@@ -364,6 +364,69 @@ async fn an_assistant_shows_syncing_while_its_push_is_in_flight() {
 }
 
 #[tokio::test]
+async fn a_save_made_while_a_push_is_in_flight_is_kept_and_shows_as_modified() {
+    let w = world("vh_jobs_save_meanwhile").await;
+    w.import().await;
+    let a = w.store.assistants(1, &Default::default()).await.unwrap().remove(0);
+    let mut doc = local_document(&w.store, &a).await.unwrap();
+    doc["firstMessage"] = json!("Pushed version");
+    save_local(&w.store, &a, &doc, "local", None).await.unwrap();
+    let a = w.store.assistant(1, a.id).await.unwrap().unwrap();
+    let (id, remote_id) = (a.id, a.remote_id.clone().unwrap());
+    // Each provider request takes 600 ms: the push reads the remote, then writes it.
+    w.sim.set_faults(Faults {
+        latency_ms: 600,
+        ..Faults::default()
+    });
+    let client = connection_client(&w.master_key, &w.connection).unwrap();
+    let store = w.store.clone();
+    let pushing = tokio::spawn(async move { push(&store, client.as_ref(), &a).await });
+
+    // Once the push has taken the document it sends (it shows "syncing"), the user saves again.
+    let syncing = wait_for_assistant(&w.store, id, |a| a.sync_status == "syncing").await;
+    let mut meanwhile = local_document(&w.store, &syncing).await.unwrap();
+    meanwhile["firstMessage"] = json!("Edited during the push");
+    assert!(save_local(&w.store, &syncing, &meanwhile, "local", None).await.unwrap());
+    assert!(!pushing.is_finished(), "the save was made while the push was in flight");
+
+    assert_eq!(pushing.await.unwrap().unwrap(), PushOutcome::Pushed);
+    let remote = w
+        .sim
+        .vapi_assistants(KEY)
+        .into_iter()
+        .find(|r| r["id"] == json!(remote_id))
+        .unwrap();
+    assert_eq!(
+        remote["firstMessage"], "Pushed version",
+        "the provider has what the push sent"
+    );
+    let after = w.store.assistant(1, id).await.unwrap().unwrap();
+    assert_eq!(
+        local_document(&w.store, &after).await.unwrap()["firstMessage"],
+        "Edited during the push",
+        "the save made meanwhile is the local document"
+    );
+    assert_eq!(after.sync_status, "modified", "the later save is still to be pushed");
+    assert_ne!(after.local_hash, after.base_hash.clone().unwrap());
+}
+
+/// Waits (30 s at most) until the assistant `id` is as `wanted` says, and returns it.
+async fn wait_for_assistant(
+    store: &Store,
+    id: i64,
+    wanted: impl Fn(&voxhive_store::Assistant) -> bool,
+) -> voxhive_store::Assistant {
+    for _ in 0..3000 {
+        let assistant = store.assistant(1, id).await.unwrap().unwrap();
+        if wanted(&assistant) {
+            return assistant;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("assistant {id} was not seen as wanted within 30 s");
+}
+
+#[tokio::test]
 async fn concurrent_workers_never_claim_the_same_job() {
     let dir = tempfile::tempdir().unwrap();
     let store = support::fresh_store(dir.path(), "vh_jobs_claims").await;
