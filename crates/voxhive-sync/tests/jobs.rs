@@ -11,13 +11,14 @@ use std::time::Duration;
 use serde_json::json;
 use sqlx::Connection as _;
 use tokio::sync::{oneshot, Notify};
+use tokio::task::JoinHandle;
 use voxhive_core::crypto::MasterKey;
 use voxhive_providers::ProviderKind;
 use voxhive_sim::Faults;
-use voxhive_store::{Connection, Engine, Job, Store, MAX_ATTEMPTS};
+use voxhive_store::{Assistant, Connection, Engine, Job, Store, MAX_ATTEMPTS};
 use voxhive_sync::{
     connection_client, enqueue, local_document, push, save_local, ImportReport, JobRunner, JobSpec, PushOutcome,
-    PushReport,
+    PushReport, SyncError,
 };
 
 const KEY: &str = voxhive_sim::DEFAULT_VAPI_KEYS[0];
@@ -65,14 +66,31 @@ impl World {
     async fn run(&self, spec: JobSpec) -> Job {
         let id = enqueue(&self.store, 1, &spec).await.unwrap();
         self.wake.notify_one();
-        for _ in 0..600 {
-            let job = self.store.job(1, id).await.unwrap().unwrap();
-            if job.is_finished() {
-                return job;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("job {id} did not finish within 30 s");
+        wait_for_job(&self.store, id, "to finish", Job::is_finished).await
+    }
+
+    /// Saves a local edit of the first assistant setting its first message, makes every provider
+    /// request take `latency_ms`, and starts pushing it; returns the assistant as pushed.
+    async fn start_slow_push(
+        &self,
+        first_message: &str,
+        latency_ms: u64,
+    ) -> (Assistant, JoinHandle<Result<PushOutcome, SyncError>>) {
+        let a = self.store.assistants(1, &Default::default()).await.unwrap().remove(0);
+        let mut doc = local_document(&self.store, &a).await.unwrap();
+        doc["firstMessage"] = json!(first_message);
+        save_local(&self.store, &a, &doc, "local", None).await.unwrap();
+        let a = self.store.assistant(1, a.id).await.unwrap().unwrap();
+        self.sim.set_faults(Faults {
+            latency_ms,
+            ..Faults::default()
+        });
+        let client = connection_client(&self.master_key, &self.connection).unwrap();
+        let (store, pushed) = (self.store.clone(), a.clone());
+        (
+            a,
+            tokio::spawn(async move { push(&store, client.as_ref(), &pushed).await }),
+        )
     }
 
     async fn import(&self) -> ImportReport {
@@ -271,16 +289,23 @@ async fn an_import_stopped_by_the_database_is_queued_again_and_finishes() {
     );
 }
 
-/// Waits (30 s at most) until job `id` is as `wanted` says, and returns it.
-async fn wait_for_job(store: &Store, id: i64, what: &str, wanted: impl Fn(&Job) -> bool) -> Job {
+/// Polls `probe` every 20 ms until it returns `Some`, failing the test with `what` after 30 s.
+async fn wait_until<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
     for _ in 0..1500 {
-        let job = store.job(1, id).await.unwrap().unwrap();
-        if wanted(&job) {
-            return job;
+        if let Some(found) = probe().await {
+            return found;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    panic!("job {id} was not seen {what} within 30 s");
+    panic!("not seen within 30 s: {what}");
+}
+
+/// Waits until job `id` is as `wanted` says, and returns it.
+async fn wait_for_job(store: &Store, id: i64, what: &str, wanted: impl Fn(&Job) -> bool) -> Job {
+    wait_until(&format!("job {id} {what}"), async || {
+        Some(store.job(1, id).await.unwrap().unwrap()).filter(&wanted)
+    })
+    .await
 }
 
 #[tokio::test]
@@ -333,19 +358,8 @@ async fn a_bulk_push_job_pushes_each_assistant_and_stops_at_a_conflict() {
 async fn an_assistant_shows_syncing_while_its_push_is_in_flight() {
     let w = world("vh_jobs_syncing").await;
     w.import().await;
-    let a = w.store.assistants(1, &Default::default()).await.unwrap().remove(0);
-    let mut doc = local_document(&w.store, &a).await.unwrap();
-    doc["firstMessage"] = json!("Slow push");
-    save_local(&w.store, &a, &doc, "local", None).await.unwrap();
-    let a = w.store.assistant(1, a.id).await.unwrap().unwrap();
+    let (a, pushing) = w.start_slow_push("Slow push", 400).await;
     let id = a.id;
-    w.sim.set_faults(Faults {
-        latency_ms: 400,
-        ..Faults::default()
-    });
-    let client = connection_client(&w.master_key, &w.connection).unwrap();
-    let store = w.store.clone();
-    let pushing = tokio::spawn(async move { push(&store, client.as_ref(), &a).await });
     let mut seen = Vec::new();
     while !pushing.is_finished() {
         let status = w.store.assistant(1, id).await.unwrap().unwrap().sync_status;
@@ -367,23 +381,15 @@ async fn an_assistant_shows_syncing_while_its_push_is_in_flight() {
 async fn a_save_made_while_a_push_is_in_flight_is_kept_and_shows_as_modified() {
     let w = world("vh_jobs_save_meanwhile").await;
     w.import().await;
-    let a = w.store.assistants(1, &Default::default()).await.unwrap().remove(0);
-    let mut doc = local_document(&w.store, &a).await.unwrap();
-    doc["firstMessage"] = json!("Pushed version");
-    save_local(&w.store, &a, &doc, "local", None).await.unwrap();
-    let a = w.store.assistant(1, a.id).await.unwrap().unwrap();
-    let (id, remote_id) = (a.id, a.remote_id.clone().unwrap());
     // Each provider request takes 600 ms: the push reads the remote, then writes it.
-    w.sim.set_faults(Faults {
-        latency_ms: 600,
-        ..Faults::default()
-    });
-    let client = connection_client(&w.master_key, &w.connection).unwrap();
-    let store = w.store.clone();
-    let pushing = tokio::spawn(async move { push(&store, client.as_ref(), &a).await });
+    let (a, pushing) = w.start_slow_push("Pushed version", 600).await;
+    let (id, remote_id) = (a.id, a.remote_id.clone().unwrap());
 
     // Once the push has taken the document it sends (it shows "syncing"), the user saves again.
-    let syncing = wait_for_assistant(&w.store, id, |a| a.sync_status == "syncing").await;
+    let syncing = wait_until("the assistant syncing", async || {
+        Some(w.store.assistant(1, id).await.unwrap().unwrap()).filter(|a| a.sync_status == "syncing")
+    })
+    .await;
     let mut meanwhile = local_document(&w.store, &syncing).await.unwrap();
     meanwhile["firstMessage"] = json!("Edited during the push");
     assert!(save_local(&w.store, &syncing, &meanwhile, "local", None).await.unwrap());
@@ -408,22 +414,6 @@ async fn a_save_made_while_a_push_is_in_flight_is_kept_and_shows_as_modified() {
     );
     assert_eq!(after.sync_status, "modified", "the later save is still to be pushed");
     assert_ne!(after.local_hash, after.base_hash.clone().unwrap());
-}
-
-/// Waits (30 s at most) until the assistant `id` is as `wanted` says, and returns it.
-async fn wait_for_assistant(
-    store: &Store,
-    id: i64,
-    wanted: impl Fn(&voxhive_store::Assistant) -> bool,
-) -> voxhive_store::Assistant {
-    for _ in 0..3000 {
-        let assistant = store.assistant(1, id).await.unwrap().unwrap();
-        if wanted(&assistant) {
-            return assistant;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("assistant {id} was not seen as wanted within 30 s");
 }
 
 #[tokio::test]

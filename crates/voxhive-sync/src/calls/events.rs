@@ -39,7 +39,7 @@ pub async fn process_webhook_events(store: &Store) -> Result<EventsReport, SyncE
         }
         let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
         if let Err(err) = process_batch(store, events, &mut report).await {
-            if matches!(&err, SyncError::Store(e) if e.is_transient()) {
+            if err.is_transient() {
                 // Best effort: when the database cannot take this either, the lease lapses.
                 store.release_webhook_events(&ids).await.ok();
             }

@@ -8,8 +8,7 @@ use voxhive_core::Role;
 use voxhive_store::NewCall;
 
 use super::{check, click_to, element, fill, sign_in, submit, wait_for_path, OWNER, WORKSPACE};
-use crate::checks::wait_until_still;
-use crate::checks::{assert_no_problems, resize, save_screenshot, DESKTOP, PHONE};
+use crate::checks::{assert_no_problems, resize, save_screenshot, wait_until_still, DESKTOP, PHONE};
 use crate::support;
 use crate::webdriver::{wait_for, Browser};
 
